@@ -1,14 +1,5 @@
-using System.Diagnostics;
+using DrAssistant.MigrationService;
 
-var builder = Host.CreateApplicationBuilder(args);
-builder.AddServiceDefaults();
-
-using var host = builder.Build();
-await host.StartAsync();
-using (var activity = new ActivitySource("DrAssistant.MigrationService").StartActivity("migrate"))
-{
-    host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("DrAssistant.MigrationService").LogInformation("Nothing to migrate yet.");
-}
-
-await host.StopAsync();
-return 0;
+// The exit code is returned from Main, never left to a BackgroundService: a failed migration must exit non-zero,
+// or the AppHost's WaitForCompletion would start the API on a broken schema.
+return await MigratorApp.RunAsync(args, Console.Out);

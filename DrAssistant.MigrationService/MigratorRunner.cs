@@ -1,0 +1,396 @@
+using Microsoft.Extensions.Options;
+using System.Diagnostics;
+using DrAssistant.MigrationService.Cli;
+using DrAssistant.MigrationService.Postgres;
+using DrAssistant.MigrationService.Reporting;
+using Npgsql;
+
+namespace DrAssistant.MigrationService;
+
+/// <summary>
+/// Runs one command. Order of a <c>migrate</c>: connect (retrying transient failures), take the advisory lock, read
+/// the history, validate checksums, open the runner's scope, apply each pending version in its own transaction,
+/// then report. Expected failures become exit codes with a clear message, never a stack trace.
+/// </summary>
+public sealed class MigratorRunner(
+    IServiceProvider services,
+    MigrationCatalog catalog,
+    MigrationRunContext context,
+    IOptions<MigratorOptions> options,
+    ILogger<MigratorRunner> logger)
+{
+    private readonly MigrationHistory _history = new(context.Schema);
+
+    public async Task<int> RunAsync(MigratorCommand command, TextWriter output, CancellationToken cancellationToken)
+    {
+        var report = new RunReport
+        {
+            Tool = $"DrAssistant.MigrationService {context.ToolVersion}",
+            Command = command.Verb.ToString().ToLowerInvariant(),
+        };
+        report.Postgres.Schema = context.Schema;
+        report.Postgres.LatestVersion = catalog.Latest;
+
+        using var activity = Telemetry.Source.StartActivity(report.Command);
+        try
+        {
+            report.ExitCode = command.Verb switch
+            {
+                MigratorVerb.Script => await ScriptAsync(command, output, cancellationToken),
+                MigratorVerb.Info or MigratorVerb.Check => await InfoAsync(command, report, output, cancellationToken),
+                MigratorVerb.Migrate or MigratorVerb.Rollback => await UnderLockAsync(command, report, cancellationToken),
+                _ => ExitCodes.BadArguments,
+            };
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            report.Error = Explain(ex);
+            report.Status = RunStatus.Failed;
+            report.ExitCode = ExitCodes.Failure;
+            logger.LogError("{Command} failed: {Error}", report.Command, report.Error);
+            logger.LogDebug(ex, "Failure details");
+            activity?.SetStatus(ActivityStatusCode.Error, report.Error);
+        }
+
+        if (command.Json && command.Verb != MigratorVerb.Script)
+        {
+            await output.WriteLineAsync(report.ToJson());
+        }
+
+        activity?.SetTag("exit_code", report.ExitCode);
+        return report.ExitCode;
+    }
+
+    private async Task<int> UnderLockAsync(MigratorCommand command, RunReport report, CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(report, cancellationToken);
+        AdvisoryLock? held;
+        using (Telemetry.Source.StartActivity("wait for migration lock"))
+        {
+            held = await AdvisoryLock.AcquireAsync(
+                connection, options.Value.LockTimeout, options.Value.LockPollInterval, logger, cancellationToken);
+        }
+
+        if (held is null)
+        {
+            report.Status = RunStatus.LockTimeout;
+            report.Error = $"Another migrator held the lock for longer than {options.Value.LockTimeout}.";
+            return ExitCodes.LockTimeout;
+        }
+
+        await using (held)
+        {
+            report.LockWaitMs = Math.Round(held.Waited.TotalMilliseconds, 1);
+            var applied = await _history.ReadAsync(connection, cancellationToken);
+            var versions = Compare(applied, report);
+
+            var validation = await ValidateAsync(command, connection, applied, versions, report, cancellationToken);
+            if (validation != ExitCodes.Success)
+            {
+                return validation;
+            }
+
+            // Only now, holding the lock, does FluentMigrator's runner exist and read its version table.
+            using var scope = services.CreateScope();
+            var migrator = scope.ServiceProvider.GetRequiredService<PostgresMigrator>();
+            return command.Verb == MigratorVerb.Rollback
+                ? Rollback(command.To!.Value, migrator, applied, versions, report)
+                : await MigrateAsync(command.To, migrator, connection, applied, versions, report, cancellationToken);
+        }
+    }
+
+    private async Task<int> MigrateAsync(
+        long? to, PostgresMigrator migrator, NpgsqlConnection connection, SortedDictionary<long, AppliedVersion> applied,
+        Dictionary<long, VersionReport> versions, RunReport report, CancellationToken cancellationToken)
+    {
+        var current = applied.Count == 0 ? 0 : applied.Keys.Max();
+        var target = to ?? catalog.Latest;
+        if (target < current)
+        {
+            report.Status = RunStatus.Failed;
+            report.Error = $"The database is at version {current}, above --to {target}; use 'rollback --to {target}' to go down.";
+            logger.LogError("{Error}", report.Error);
+            return ExitCodes.Failure;
+        }
+
+        var pending = catalog.Migrations.Values.Where(m => !applied.ContainsKey(m.Version)).ToList();
+        var toApply = pending.Where(m => m.Version <= target).ToList();
+        foreach (var skipped in pending.Except(toApply))
+        {
+            versions[skipped.Version].State = VersionState.Skipped;
+        }
+
+        if (toApply.Count == 0)
+        {
+            logger.LogInformation("PostgreSQL is up to date at version {Version}; nothing to apply.", current);
+            report.Status = RunStatus.NothingToDo;
+        }
+
+        await _history.EnsureTableAsync(connection, cancellationToken);
+        foreach (var migration in toApply)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            migrator.Apply(migration, versions[migration.Version]);
+            report.Postgres.CurrentVersion = migration.Version;
+        }
+
+        if (applied.Count == 0 && toApply.Count > 0)
+        {
+            await _history.CommentVersionTableAsync(connection, cancellationToken);
+        }
+
+        return ExitCodes.Success;
+    }
+
+    private int Rollback(
+        long to, PostgresMigrator migrator, SortedDictionary<long, AppliedVersion> applied,
+        Dictionary<long, VersionReport> versions, RunReport report)
+    {
+        var toRevert = applied.Keys.Where(v => v > to).OrderDescending().ToList();
+        var missing = toRevert.Where(v => !catalog.Migrations.ContainsKey(v)).ToList();
+        if (missing.Count > 0)
+        {
+            report.Status = RunStatus.ValidationFailed;
+            report.Error = $"Cannot roll back version(s) {string.Join(", ", missing)}: not in this build, so their Down is unknown.";
+            logger.LogError("{Error}", report.Error);
+            return ExitCodes.ValidationFailed;
+        }
+
+        if (toRevert.Count == 0)
+        {
+            logger.LogInformation("Nothing above version {Version} is applied; nothing to roll back.", to);
+            report.Status = RunStatus.NothingToDo;
+        }
+
+        foreach (var version in toRevert)
+        {
+            migrator.Revert(catalog.Migrations[version], versions[version]);
+            report.Postgres.CurrentVersion = applied.Keys.Where(v => v < version).DefaultIfEmpty(0).Max();
+        }
+
+        return ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// Applied versions must still be what this build would run. An edited or vanished migration stops the run
+    /// (exit 4) unless <c>--accept-changes</c>; versions applied before the history existed get a baseline checksum.
+    /// </summary>
+    private async Task<int> ValidateAsync(
+        MigratorCommand command, NpgsqlConnection connection, SortedDictionary<long, AppliedVersion> applied,
+        Dictionary<long, VersionReport> versions, RunReport report, CancellationToken cancellationToken)
+    {
+        var problems = versions.Values
+            .Where(v => v.Checksum == ChecksumStatus.Changed || v.State == VersionState.MissingFromCode)
+            .Select(v => v.State == VersionState.MissingFromCode
+                ? $"Version {v.Version} ({v.Description}) is applied to the database but is not in this build."
+                : $"Version {v.Version} ({v.Description}) was edited after it was applied: recorded checksum {v.RecordedChecksum}, this build yields {v.CodeChecksum}.")
+            .ToList();
+
+        if (problems.Count > 0 && !command.AcceptChanges)
+        {
+            report.Problems.AddRange(problems);
+            report.Status = RunStatus.ValidationFailed;
+            report.Error = "Applied migrations do not match this build. Restore them, or rerun with --accept-changes to record the change.";
+            foreach (var problem in problems)
+            {
+                logger.LogError("{Problem}", problem);
+            }
+
+            logger.LogError("{Error}", report.Error);
+            return ExitCodes.ValidationFailed;
+        }
+
+        if (applied.Count > 0)
+        {
+            await _history.EnsureTableAsync(connection, cancellationToken);
+        }
+
+        foreach (var version in versions.Values)
+        {
+            var recordChecksum = version.Checksum == ChecksumStatus.Unrecorded
+                || (version.Checksum == ChecksumStatus.Changed && command.AcceptChanges);
+            if (!recordChecksum || command.Verb != MigratorVerb.Migrate)
+            {
+                continue;
+            }
+
+            var appliedVersion = applied[version.Version];
+            var entry = appliedVersion.History is { } existing
+                ? existing with { Checksum = version.CodeChecksum!, Description = version.Description }
+                : new HistoryEntry(version.Version, version.Description, version.CodeChecksum!,
+                    $"{context.AppliedBy} (baseline)", appliedVersion.AppliedOn is { } on ? new DateTimeOffset(on) : DateTimeOffset.UtcNow,
+                    0, context.ToolVersion);
+            await _history.AcceptChecksumAsync(connection, entry, cancellationToken);
+            logger.LogWarning(version.Checksum == ChecksumStatus.Changed
+                ? "Accepted the edited version {Version}: its checksum is now {Checksum}."
+                : "Recorded baseline checksum {Checksum} for version {Version}, applied before checksums were kept.",
+                version.Version, version.CodeChecksum);
+            version.Checksum = ChecksumStatus.Accepted;
+            version.RecordedChecksum = version.CodeChecksum;
+        }
+
+        if (problems.Count > 0)
+        {
+            foreach (var problem in problems)
+            {
+                logger.LogWarning("Accepted: {Problem}", problem);
+            }
+        }
+
+        return ExitCodes.Success;
+    }
+
+    private async Task<int> InfoAsync(MigratorCommand command, RunReport report, TextWriter output, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(report, cancellationToken);
+        var applied = await _history.ReadAsync(connection, cancellationToken);
+        var versions = Compare(applied, report);
+
+        var pending = versions.Values.Count(v => v.State == VersionState.Pending);
+        var drift = versions.Values.Count(v => v.Checksum == ChecksumStatus.Changed || v.State == VersionState.MissingFromCode);
+        report.Status = pending + drift > 0 ? RunStatus.PendingOrDrift : RunStatus.Success;
+
+        if (!command.Json)
+        {
+            await output.WriteLineAsync(InfoText.Format(report));
+        }
+
+        return command.Verb == MigratorVerb.Check && report.Status == RunStatus.PendingOrDrift
+            ? ExitCodes.PendingOrDrift
+            : ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// Prints the SQL between two versions (Up when going up, Down when going down) and executes nothing. The start
+    /// defaults to the database's current version when one is configured (read only), otherwise 0.
+    /// </summary>
+    private async Task<int> ScriptAsync(MigratorCommand command, TextWriter output, CancellationToken cancellationToken)
+    {
+        var from = command.From;
+        if (from is null && context.ConnectionString is not null)
+        {
+            await using var connection = new NpgsqlConnection(context.ConnectionString);
+            await connection.OpenAsync(cancellationToken);
+            var applied = await _history.ReadAsync(connection, cancellationToken);
+            from = applied.Count == 0 ? 0 : applied.Keys.Max();
+        }
+
+        await output.WriteAsync(SqlScript.Render(catalog, from ?? 0, command.To ?? catalog.Latest, context.ToolVersion));
+        return ExitCodes.Success;
+    }
+
+    private Dictionary<long, VersionReport> Compare(SortedDictionary<long, AppliedVersion> applied, RunReport report)
+    {
+        var versions = new SortedDictionary<long, VersionReport>();
+        foreach (var migration in catalog.Migrations.Values)
+        {
+            var row = applied.GetValueOrDefault(migration.Version);
+            versions[migration.Version] = new VersionReport
+            {
+                Version = migration.Version,
+                Description = migration.Description,
+                CodeChecksum = migration.Checksum,
+                State = row is null ? VersionState.Pending : VersionState.Applied,
+                RecordedChecksum = row?.History?.Checksum,
+                Checksum = row is null ? ChecksumStatus.None
+                    : row.History is null ? ChecksumStatus.Unrecorded
+                    : row.History.Checksum == migration.Checksum ? ChecksumStatus.Ok
+                    : ChecksumStatus.Changed,
+                AppliedAt = row?.History?.AppliedAt ?? (row?.AppliedOn is { } on ? new DateTimeOffset(on) : null),
+                AppliedBy = row?.History?.AppliedBy,
+                DurationMs = row?.History?.DurationMs,
+            };
+        }
+
+        foreach (var row in applied.Values.Where(r => !catalog.Migrations.ContainsKey(r.Version)))
+        {
+            versions[row.Version] = new VersionReport
+            {
+                Version = row.Version,
+                Description = row.History?.Description ?? row.Description ?? "(unknown)",
+                State = VersionState.MissingFromCode,
+                RecordedChecksum = row.History?.Checksum,
+                Checksum = ChecksumStatus.None,
+                AppliedAt = row.History?.AppliedAt,
+                AppliedBy = row.History?.AppliedBy,
+            };
+        }
+
+        report.Postgres.CurrentVersion = applied.Count == 0 ? 0 : applied.Keys.Max();
+        report.Postgres.Versions.Clear();
+        report.Postgres.Versions.AddRange(versions.Values);
+        return report.Postgres.Versions.ToDictionary(v => v.Version);
+    }
+
+    /// <summary>Opens a connection, retrying the failures that go away by themselves (a server still starting).</summary>
+    private async Task<NpgsqlConnection> OpenAsync(RunReport report, CancellationToken cancellationToken)
+    {
+        if (context.ConnectionString is null)
+        {
+            throw new InvalidOperationException(
+                $"No PostgreSQL connection string: set ConnectionStrings:{ResourceNames.PostgresDatabase} (or DB_HOST and friends).");
+        }
+
+        var builder = new NpgsqlConnectionStringBuilder(context.ConnectionString);
+        report.Database = $"{builder.Host}:{builder.Port}/{builder.Database}";
+        var delay = options.Value.ConnectRetryDelay;
+        for (var attempt = 0; ; attempt++)
+        {
+            var connection = new NpgsqlConnection(context.ConnectionString);
+            try
+            {
+                await connection.OpenAsync(cancellationToken);
+                return connection;
+            }
+            catch (Exception ex) when (IsTransient(ex) && attempt < options.Value.ConnectRetries)
+            {
+                await connection.DisposeAsync();
+                logger.LogWarning("PostgreSQL at {Database} is not reachable yet ({Reason}); retry {Attempt} of {Retries} in {Delay} ms.",
+                    report.Database, ex.Message, attempt + 1, options.Value.ConnectRetries, delay.TotalMilliseconds);
+                await Task.Delay(delay, cancellationToken);
+                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5000));
+            }
+            catch
+            {
+                await connection.DisposeAsync();
+                throw;
+            }
+        }
+    }
+
+    private static bool IsTransient(Exception exception) => exception switch
+    {
+        // The server is starting up, shutting down, or out of connection slots.
+        PostgresException postgres => postgres.SqlState is "57P03" or "53300" or "57P01",
+        NpgsqlException npgsql => npgsql.IsTransient,
+        TimeoutException or System.Net.Sockets.SocketException => true,
+        _ => false,
+    };
+
+    /// <summary>A sentence for a person, naming what to do where we can tell.</summary>
+    private string Explain(Exception exception)
+    {
+        var postgres = exception as PostgresException ?? exception.InnerException as PostgresException
+            ?? (exception.InnerException?.InnerException as PostgresException);
+        var user = context.ConnectionString is null ? "?" : new NpgsqlConnectionStringBuilder(context.ConnectionString).Username;
+        if (postgres?.SqlState == PostgresErrorCodes.InsufficientPrivilege)
+        {
+            var prefix = exception is MigrationFailedException failed ? $"Version {failed.Version} failed: " : string.Empty;
+            return $"{prefix}the role '{user}' may not create objects in schema '{context.Schema}' ({postgres.MessageText}). " +
+                   $"Since PostgreSQL 15 only the schema's owner may by default: run the migrator as the owner, or " +
+                   $"GRANT CREATE ON SCHEMA {context.Schema} TO {user}.";
+        }
+
+        if (postgres?.SqlState == PostgresErrorCodes.InvalidPassword || postgres?.SqlState == PostgresErrorCodes.InvalidAuthorizationSpecification)
+        {
+            return $"PostgreSQL refused the login of '{user}': {postgres.MessageText}.";
+        }
+
+        if (postgres?.SqlState == PostgresErrorCodes.InvalidCatalogName)
+        {
+            return $"The database does not exist: {postgres.MessageText}.";
+        }
+
+        return exception.Message;
+    }
+}

@@ -1,0 +1,120 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace DrAssistant.MigrationService.Reporting;
+
+/// <summary>What one run did, printed as one JSON document with <c>--json</c>.</summary>
+public sealed class RunReport
+{
+    public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        // A report is read by people and tools, not embedded in HTML: keep '+' and quotes readable.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
+    };
+
+    public required string Tool { get; init; }
+
+    public required string Command { get; init; }
+
+    public string? Database { get; set; }
+
+    public double? LockWaitMs { get; set; }
+
+    public PostgresReport Postgres { get; } = new();
+
+    public object? Mongo { get; set; }
+
+    public RunStatus Status { get; set; } = RunStatus.Success;
+
+    public int ExitCode { get; set; }
+
+    public string? Error { get; set; }
+
+    public List<string> Problems { get; } = [];
+
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+}
+
+public sealed class PostgresReport
+{
+    public string Schema { get; set; } = "public";
+
+    public long CurrentVersion { get; set; }
+
+    public long LatestVersion { get; set; }
+
+    public List<VersionReport> Versions { get; } = [];
+}
+
+public sealed class VersionReport
+{
+    public required long Version { get; init; }
+
+    public required string Description { get; init; }
+
+    public VersionState State { get; set; }
+
+    public ChecksumStatus Checksum { get; set; }
+
+    public string? CodeChecksum { get; set; }
+
+    public string? RecordedChecksum { get; set; }
+
+    public DateTimeOffset? AppliedAt { get; set; }
+
+    public string? AppliedBy { get; set; }
+
+    public long? DurationMs { get; set; }
+}
+
+public enum VersionState
+{
+    /// <summary>Applied before this run.</summary>
+    Applied,
+
+    /// <summary>Applied by this run.</summary>
+    AppliedNow,
+
+    /// <summary>In the code, not applied.</summary>
+    Pending,
+
+    /// <summary>In the code, not applied, and beyond this run's --to.</summary>
+    Skipped,
+
+    /// <summary>Reverted by this run.</summary>
+    RolledBack,
+
+    /// <summary>Applied to the database but absent from this build.</summary>
+    MissingFromCode,
+}
+
+public enum ChecksumStatus
+{
+    /// <summary>Not applied, so nothing to compare.</summary>
+    None,
+
+    /// <summary>The applied SQL is what this build would run.</summary>
+    Ok,
+
+    /// <summary>The migration's code now yields different SQL than was applied.</summary>
+    Changed,
+
+    /// <summary>Applied without a checksum (before the history existed); recorded as a baseline on the next migrate.</summary>
+    Unrecorded,
+
+    /// <summary>A change that was explicitly accepted in this run.</summary>
+    Accepted,
+}
+
+public enum RunStatus
+{
+    Success,
+    NothingToDo,
+    PendingOrDrift,
+    Failed,
+    LockTimeout,
+    ValidationFailed,
+}
