@@ -333,6 +333,7 @@ public sealed class MigratorRunner(
 
         var builder = new NpgsqlConnectionStringBuilder(context.ConnectionString);
         report.Database = $"{builder.Host}:{builder.Port}/{builder.Database}";
+        Activity.Current?.SetTag("db.namespace", builder.Database);
         var delay = options.Value.ConnectRetryDelay;
         for (var attempt = 0; ; attempt++)
         {

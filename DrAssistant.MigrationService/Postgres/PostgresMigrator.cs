@@ -102,14 +102,15 @@ public sealed class MigrationFailedException(long version, string description, s
 {
     public long Version { get; } = version;
 
-    /// <summary>The server's own words, without FluentMigrator's wrapping and the SQL echo.</summary>
+    /// <summary>The server's own words and the statement it refused, without FluentMigrator's wrapping.</summary>
     private static string Describe(Exception exception)
     {
         for (var e = exception; e is not null; e = e.InnerException)
         {
             if (e is Npgsql.PostgresException postgres)
             {
-                return $"{postgres.SqlState}: {postgres.MessageText}";
+                var statement = postgres.BatchCommand?.CommandText is { Length: > 0 } sql ? $" in: {sql.Trim()}" : string.Empty;
+                return $"{postgres.SqlState}: {postgres.MessageText}{statement}";
             }
         }
 

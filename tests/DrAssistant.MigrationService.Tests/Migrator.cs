@@ -1,0 +1,66 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace DrAssistant.MigrationService.Tests;
+
+/// <summary>Runs the migrator the way people and the AppHost do: in-process for speed, or as its own process.</summary>
+internal static class Migrator
+{
+    public static async Task<MigratorResult> RunAsync(string connectionString, params string[] args) =>
+        await RunAsync(connectionString, new Dictionary<string, string?>(), args);
+
+    public static async Task<MigratorResult> RunAsync(string connectionString, Dictionary<string, string?> settings, params string[] args)
+    {
+        settings["ConnectionStrings:postgresdb"] = connectionString;
+        settings.TryAdd("Migrator:LockTimeout", "00:01:00");
+        settings.TryAdd("Logging:LogLevel:Default", "Warning");
+        var output = new StringWriter();
+        var exitCode = await MigrationService.MigratorApp.RunAsync(args, output, settings);
+        return new MigratorResult(exitCode, output.ToString(), string.Empty);
+    }
+
+    /// <summary>The built migrator as a separate process (for kills, parallel runs and stderr checks).</summary>
+    public static Process Start(string connectionString, IEnumerable<string> args, IDictionary<string, string>? environment = null)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(typeof(MigrationService.MigratorApp).Assembly.Location);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["ConnectionStrings__postgresdb"] = connectionString;
+        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
+        return Process.Start(start) ?? throw new InvalidOperationException("Could not start the migrator.");
+    }
+
+    public static async Task<MigratorResult> RunProcessAsync(string connectionString, IEnumerable<string> args, IDictionary<string, string>? environment = null)
+    {
+        using var process = Start(connectionString, args, environment);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await process.WaitForExitAsync(timeout.Token);
+        return new MigratorResult(process.ExitCode, await stdout, await stderr);
+    }
+}
+
+internal sealed record MigratorResult(int ExitCode, string Output, string Errors)
+{
+    public JsonElement Json => JsonDocument.Parse(Output).RootElement;
+
+    public IEnumerable<JsonElement> Versions => Json.GetProperty("postgres").GetProperty("versions").EnumerateArray();
+
+    public IEnumerable<long> VersionsIn(string state) =>
+        Versions.Where(v => v.GetProperty("state").GetString() == state).Select(v => v.GetProperty("version").GetInt64());
+}
