@@ -32,6 +32,7 @@ public sealed class MigratorRunner(
         report.Postgres.LatestVersion = catalog.Latest;
 
         using var activity = Telemetry.Source.StartActivity(report.Command);
+        var clock = Stopwatch.StartNew();
         try
         {
             report.ExitCode = command.Verb switch
@@ -52,6 +53,7 @@ public sealed class MigratorRunner(
             activity?.SetStatus(ActivityStatusCode.Error, report.Error);
         }
 
+        report.DurationMs = Math.Round(clock.Elapsed.TotalMilliseconds, 1);
         if (command.Json && command.Verb != MigratorVerb.Script)
         {
             await output.WriteLineAsync(report.ToJson());

@@ -23,6 +23,9 @@ public sealed class RunReport
 
     public double? LockWaitMs { get; set; }
 
+    /// <summary>The whole command, from connecting to the report (process start-up excluded).</summary>
+    public double DurationMs { get; set; }
+
     public PostgresReport Postgres { get; } = new();
 
     public object? Mongo { get; set; }
