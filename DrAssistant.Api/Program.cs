@@ -1,4 +1,5 @@
 using DrAssistant.Api;
+using DrAssistant.Api.Users;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -11,6 +12,8 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.MapDefaultEndpoints();
 app.MapOpenApiWithUi();
+
+app.MapUsersApi();
 
 app.Run();
 

@@ -1,5 +1,8 @@
-using DrAssistant.MigrationService;
+namespace DrAssistant.MigrationService;
 
-// The exit code is returned from Main, never left to a BackgroundService: a failed migration must exit non-zero,
-// or the AppHost's WaitForCompletion would start the API on a broken schema.
-return await MigratorApp.RunAsync(args, Console.Out);
+public static class Program
+{
+    // The exit code is returned from Main, never left to a BackgroundService: a failed migration must exit non-zero,
+    // or the AppHost's WaitForCompletion would start the API on a broken schema.
+    public static Task<int> Main(string[] args) => MigratorApp.RunAsync(args, Console.Out);
+}

@@ -1,0 +1,53 @@
+using System.Data;
+using System.Text.Json;
+using Dapper;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace DrAssistant.Api.Infrastructure;
+
+/// <summary>Dapper's few settings for this schema: snake_case columns, jsonb documents as <see cref="JsonElement"/>.</summary>
+public static class Db
+{
+    private static int _configured;
+
+    public static void Configure()
+    {
+        if (Interlocked.Exchange(ref _configured, 1) == 1)
+        {
+            return;
+        }
+
+        DefaultTypeMap.MatchNamesWithUnderscores = true;
+        SqlMapper.AddTypeHandler(new JsonElementHandler());
+        SqlMapper.AddTypeHandler(new DateOnlyHandler());
+    }
+
+    /// <summary>jsonb in and out as a JSON value, so documents (address, preferences) pass through untouched.</summary>
+    private sealed class JsonElementHandler : SqlMapper.TypeHandler<JsonElement>
+    {
+        public override void SetValue(IDbDataParameter parameter, JsonElement value)
+        {
+            parameter.Value = value.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null ? DBNull.Value : value.GetRawText();
+            ((NpgsqlParameter)parameter).NpgsqlDbType = NpgsqlDbType.Jsonb;
+        }
+
+        public override JsonElement Parse(object value) => JsonDocument.Parse((string)value).RootElement.Clone();
+    }
+
+    private sealed class DateOnlyHandler : SqlMapper.TypeHandler<DateOnly>
+    {
+        public override void SetValue(IDbDataParameter parameter, DateOnly value)
+        {
+            parameter.Value = value;
+            ((NpgsqlParameter)parameter).NpgsqlDbType = NpgsqlDbType.Date;
+        }
+
+        public override DateOnly Parse(object value) => value switch
+        {
+            DateOnly date => date,
+            DateTime dateTime => DateOnly.FromDateTime(dateTime),
+            _ => throw new DataException($"Cannot read {value.GetType()} as a date."),
+        };
+    }
+}

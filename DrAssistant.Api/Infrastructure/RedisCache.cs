@@ -1,0 +1,160 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using System.Text.Json;
+using StackExchange.Redis;
+
+namespace DrAssistant.Api.Infrastructure;
+
+/// <summary>Lifetimes of the cached values, under <c>Cache</c> in configuration.</summary>
+public sealed class CacheOptions
+{
+    public const string SectionName = "Cache";
+
+    public TimeSpan PatientDemographics { get; set; } = TimeSpan.FromHours(6);
+
+    public TimeSpan DoctorSchedule { get; set; } = TimeSpan.FromMinutes(5);
+
+    public TimeSpan UserPreferences { get; set; } = TimeSpan.FromHours(6);
+}
+
+/// <summary>The key families of the design, shared with other services.</summary>
+public static class CacheKeys
+{
+    public static string PatientDemographics(Guid patientId) => $"patient:{patientId}:demographics";
+
+    public static string DoctorSchedule(Guid doctorId, DateOnly date) => $"doctor:{doctorId}:schedule:{date:yyyy-MM-dd}";
+
+    public static string UserPreferences(Guid userId) => $"user:{userId}:preferences";
+}
+
+/// <summary>
+/// Cache-aside over Redis. The cache only accelerates: PostgreSQL stays the source of truth, writes delete keys
+/// (never rewrite them), and when Redis is unreachable every read falls back to the database with a warning.
+/// A delete that failed is remembered and retried; until it succeeds, that key is read past, never served stale.
+/// </summary>
+public sealed class RedisCache
+{
+    private readonly IConnectionMultiplexer _redis;
+    private readonly ILogger<RedisCache> _logger;
+    private readonly JsonSerializerOptions _json;
+    private readonly Counter<long> _hits;
+    private readonly Counter<long> _misses;
+    private readonly Counter<long> _errors;
+    private readonly ConcurrentDictionary<string, byte> _pendingDeletes = new(StringComparer.Ordinal);
+
+    public RedisCache(IConnectionMultiplexer redis, ILogger<RedisCache> logger, IMeterFactory meters, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
+    {
+        _redis = redis;
+        _logger = logger;
+        _json = json.Value.SerializerOptions;
+        var meter = meters.Create(ApiTelemetry.MeterName);
+        _hits = meter.CreateCounter<long>("drassistant.cache.hits", description: "Reads served from Redis.");
+        _misses = meter.CreateCounter<long>("drassistant.cache.misses", description: "Reads that went to PostgreSQL.");
+        _errors = meter.CreateCounter<long>("drassistant.cache.errors", description: "Redis operations that failed.");
+    }
+
+    /// <summary>Keys whose deletion failed and is still to be retried.</summary>
+    public int PendingDeletes => _pendingDeletes.Count;
+
+    public async Task<T?> GetOrLoadAsync<T>(string family, string key, TimeSpan lifetime, Func<CancellationToken, Task<T?>> load, CancellationToken cancellationToken)
+        where T : class
+    {
+        var tag = new KeyValuePair<string, object?>("cache.family", family);
+        var usable = !_pendingDeletes.ContainsKey(key);
+        if (usable)
+        {
+            try
+            {
+                var cached = await _redis.GetDatabase().StringGetAsync(key);
+                if (cached.HasValue)
+                {
+                    _hits.Add(1, tag);
+                    return JsonSerializer.Deserialize<T>((string)cached!, _json);
+                }
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                usable = false;
+                Failed(ex, "read", key, tag);
+            }
+        }
+
+        _misses.Add(1, tag);
+        var value = await load(cancellationToken);
+        if (value is not null && usable)
+        {
+            try
+            {
+                await _redis.GetDatabase().StringSetAsync(key, JsonSerializer.Serialize(value, _json), lifetime);
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                Failed(ex, "write", key, tag);
+            }
+        }
+
+        return value;
+    }
+
+    /// <summary>Drops keys after a write. Never fails the write: a failed delete is retried in the background.</summary>
+    public async Task RemoveAsync(params string[] keys)
+    {
+        if (keys.Length == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await _redis.GetDatabase().KeyDeleteAsync(keys.Select(k => (RedisKey)k).ToArray());
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            foreach (var key in keys)
+            {
+                _pendingDeletes[key] = 0;
+            }
+
+            Failed(ex, "delete", string.Join(", ", keys), new("cache.family", "invalidation"));
+        }
+    }
+
+    /// <summary>Retries the deletes that failed; called periodically.</summary>
+    public async Task RetryPendingDeletesAsync()
+    {
+        foreach (var key in _pendingDeletes.Keys)
+        {
+            try
+            {
+                await _redis.GetDatabase().KeyDeleteAsync(key);
+                _pendingDeletes.TryRemove(key, out _);
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                return;
+            }
+        }
+    }
+
+    private void Failed(Exception ex, string operation, string key, KeyValuePair<string, object?> tag)
+    {
+        _errors.Add(1, tag);
+        _logger.LogWarning("Redis {Operation} of {Key} failed ({Reason}); answering from PostgreSQL.", operation, key, ex.Message);
+    }
+}
+
+/// <summary>Retries failed cache deletes every few seconds, so a key is never left stale once Redis is back.</summary>
+public sealed class CacheInvalidationRetry(RedisCache cache) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(2));
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            if (cache.PendingDeletes > 0)
+            {
+                await cache.RetryPendingDeletesAsync();
+            }
+        }
+    }
+}

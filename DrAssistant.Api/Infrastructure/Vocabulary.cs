@@ -1,0 +1,33 @@
+namespace DrAssistant.Api.Infrastructure;
+
+/// <summary>
+/// The words the database's CHECK constraints allow, so the API refuses the same values with a 400 before the
+/// database would. A test compares these lists with the constraints in pg_catalog.
+/// </summary>
+public static class Vocabulary
+{
+    public static readonly string[] Roles = ["doctor", "nurse", "admin", "receptionist"];
+    public static readonly string[] UserStatuses = ["active", "inactive", "suspended"];
+    public static readonly string[] Genders = ["male", "female", "other"];
+    public static readonly string[] PatientStatuses = ["active", "inactive", "deceased"];
+    public static readonly string[] AppointmentStatuses = ["scheduled", "confirmed", "checked_in", "in_progress", "completed", "cancelled", "no_show"];
+    public static readonly string[] AppointmentTypes = ["in_person", "telemedicine", "follow_up", "urgent", "routine"];
+    public static readonly string[] EncounterTypes = ["office_visit", "telemedicine", "emergency", "home_visit"];
+    public static readonly string[] EncounterStatuses = ["in_progress", "completed", "cancelled"];
+    public static readonly string[] PrescriptionStatuses = ["draft", "signed", "sent", "dispensed", "cancelled"];
+    public static readonly string[] OrderTypes = ["lab", "imaging", "procedure", "referral"];
+    public static readonly string[] OrderStatuses = ["draft", "ordered", "in_progress", "completed", "cancelled"];
+    public static readonly string[] TaskPriorities = ["low", "medium", "high", "urgent"];
+    public static readonly string[] TaskStatuses = ["pending", "in_progress", "completed", "cancelled"];
+    public static readonly string[] TaskTypes = ["documentation", "review", "follow_up", "referral", "order", "other"];
+    public static readonly string[] AlertTypes = ["lab_result", "medication", "appointment", "task", "system", "other"];
+    public static readonly string[] AlertSeverities = ["low", "medium", "high", "critical"];
+
+    /// <summary>
+    /// Clinical rank as SQL: words sort alphabetically (urgent &gt; medium &gt; low &gt; high), ranks do not.
+    /// Higher is more urgent or more severe.
+    /// </summary>
+    public const string TaskPriorityRankSql = "CASE priority WHEN 'urgent' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2 WHEN 'low' THEN 1 ELSE 0 END";
+
+    public const string AlertSeverityRankSql = "CASE severity WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2 WHEN 'low' THEN 1 ELSE 0 END";
+}

@@ -1,0 +1,124 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using DrAssistant.Testing;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Npgsql;
+
+namespace DrAssistant.Api.Tests;
+
+/// <summary>
+/// The API over a database of its own (a copy of a migrated template) and the shared real Redis.
+/// One per test class; tests in a class use their own rows.
+/// </summary>
+public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public TestDatabase Database { get; private set; } = null!;
+
+    public string RedisConnectionString { get; protected set; } = null!;
+
+    public NpgsqlDataSource Db { get; private set; } = null!;
+
+    /// <summary>Extra settings a test class needs (e.g. a Redis that is down).</summary>
+    protected virtual Dictionary<string, string?> Settings => [];
+
+    public virtual async Task InitializeAsync()
+    {
+        Database = await (await PostgresServer.GetAsync()).CreateDatabaseAsync(await MigratedTemplate.GetAsync());
+        RedisConnectionString ??= (await RedisServer.GetAsync()).ConnectionString;
+        Db = NpgsqlDataSource.Create(Database.ConnectionString);
+    }
+
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await Db.DisposeAsync();
+        await Database.DisposeAsync();
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("ConnectionStrings:postgresdb", Database.ConnectionString);
+        builder.UseSetting("ConnectionStrings:redis", RedisConnectionString);
+        builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        foreach (var (key, value) in Settings)
+        {
+            builder.UseSetting(key, value);
+        }
+    }
+}
+
+/// <summary>One migrated database per test run, copied (CREATE DATABASE … TEMPLATE) for each test class.</summary>
+public static class MigratedTemplate
+{
+    private static readonly Lazy<Task<string>> Template = new(CreateAsync);
+
+    public static Task<string> GetAsync() => Template.Value;
+
+    private static async Task<string> CreateAsync()
+    {
+        var server = await PostgresServer.GetAsync();
+        var name = $"template_{Guid.NewGuid():N}";
+        await using (var admin = new NpgsqlConnection(server.AdminConnectionString))
+        {
+            await admin.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {name}", admin);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        var connectionString = server.ConnectionStringFor(name);
+        var exitCode = await MigrationService.MigratorApp.RunAsync(["migrate"], TextWriter.Null, new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:postgresdb"] = connectionString,
+            ["Logging:LogLevel:Default"] = "Warning",
+        });
+        if (exitCode != 0)
+        {
+            throw new InvalidOperationException($"Migrating the template database failed with exit code {exitCode}.");
+        }
+
+        // A template must have no open connections while it is copied (the migrator pooled its own).
+        NpgsqlConnection.ClearAllPools();
+        await using (var admin = new NpgsqlConnection(server.AdminConnectionString))
+        {
+            await admin.OpenAsync();
+            await using var terminate = new NpgsqlCommand(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = @name", admin);
+            terminate.Parameters.AddWithValue("name", name);
+            await terminate.ExecuteNonQueryAsync();
+        }
+
+        return name;
+    }
+}
+
+internal static class HttpExtensions
+{
+    public static async Task<T> ReadAsync<T>(this HttpResponseMessage response)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {body}");
+        return JsonSerializer.Deserialize<T>(body, ApiFactory.Json)!;
+    }
+
+    public static async Task<JsonElement> JsonAsync(this HttpResponseMessage response) =>
+        JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+
+    /// <summary>The field names of a 400 ValidationProblem.</summary>
+    public static async Task<string[]> InvalidFieldsAsync(this HttpResponseMessage response)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True((int)response.StatusCode == 400, $"expected 400, got {(int)response.StatusCode}: {body}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        return JsonDocument.Parse(body).RootElement.GetProperty("errors").EnumerateObject().Select(p => p.Name).ToArray();
+    }
+
+    public static Task<HttpResponseMessage> PostJsonAsync(this HttpClient client, string url, object body) =>
+        client.PostAsJsonAsync(url, body, ApiFactory.Json);
+
+    public static Task<HttpResponseMessage> PutJsonAsync(this HttpClient client, string url, object body) =>
+        client.PutAsJsonAsync(url, body, ApiFactory.Json);
+}
