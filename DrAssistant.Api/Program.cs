@@ -1,4 +1,12 @@
 using DrAssistant.Api;
+using DrAssistant.Api.Alerts;
+using DrAssistant.Api.Appointments;
+using DrAssistant.Api.Dashboard;
+using DrAssistant.Api.Encounters;
+using DrAssistant.Api.Orders;
+using DrAssistant.Api.Patients;
+using DrAssistant.Api.Prescriptions;
+using DrAssistant.Api.Tasks;
 using DrAssistant.Api.Users;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -13,6 +21,15 @@ app.UseStatusCodePages();
 app.MapDefaultEndpoints();
 app.MapOpenApiWithUi();
 
+app.MapDashboardApi();
+app.MapPatientsApi();
+app.MapTimelineApi();
+app.MapAppointmentsApi();
+app.MapEncountersApi();
+app.MapPrescriptionsApi();
+app.MapOrdersApi();
+app.MapTasksApi();
+app.MapAlertsApi();
 app.MapUsersApi();
 
 app.Run();

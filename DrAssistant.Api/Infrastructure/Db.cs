@@ -21,6 +21,8 @@ public static class Db
         DefaultTypeMap.MatchNamesWithUnderscores = true;
         SqlMapper.AddTypeHandler(new JsonElementHandler());
         SqlMapper.AddTypeHandler(new DateOnlyHandler());
+        SqlMapper.AddTypeHandler(new JsonColumnHandler<Prescriptions.PrescriptionItem[]>());
+        SqlMapper.AddTypeHandler(new JsonColumnHandler<Orders.OrderItem[]>());
     }
 
     /// <summary>jsonb in and out as a JSON value, so documents (address, preferences) pass through untouched.</summary>
@@ -50,4 +52,15 @@ public static class Db
             _ => throw new DataException($"Cannot read {value.GetType()} as a date."),
         };
     }
+}
+
+/// <summary>A column built with json_agg in SQL (an aggregate's children), read straight into records.</summary>
+public sealed class JsonColumnHandler<T> : SqlMapper.TypeHandler<T>
+{
+    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
+
+    public override void SetValue(IDbDataParameter parameter, T? value) =>
+        throw new NotSupportedException("JSON columns are read-only here.");
+
+    public override T? Parse(object value) => JsonSerializer.Deserialize<T>((string)value, Options);
 }

@@ -61,14 +61,8 @@ public static class DbErrors
 
     public static Conflict<ProblemDetails> Conflict(PostgresException ex)
     {
-        var (field, message) = UniqueConstraints.GetValueOrDefault(ex.ConstraintName ?? string.Empty, ("", "The value is already taken."));
-        return TypedResults.Conflict(new ProblemDetails
-        {
-            Title = "Conflict",
-            Status = StatusCodes.Status409Conflict,
-            Detail = message,
-            Extensions = { ["errors"] = new Dictionary<string, string[]> { [field] = [message] } },
-        });
+        var (field, message) = UniqueConstraints.GetValueOrDefault(ex.ConstraintName ?? string.Empty, ("body", "The value is already taken."));
+        return Problems.Conflict(message, field);
     }
 
     public static ValidationProblem Invalid(PostgresException ex)
@@ -83,6 +77,6 @@ public static class DbErrors
             PostgresErrorCodes.NotNullViolation => (ex.ColumnName ?? "body", "A value is required."),
             _ => ("body", "A value is too long."),
         };
-        return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] });
+        return Problems.Invalid(field, message);
     }
 }

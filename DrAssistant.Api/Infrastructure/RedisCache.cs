@@ -59,41 +59,64 @@ public sealed class RedisCache
     public async Task<T?> GetOrLoadAsync<T>(string family, string key, TimeSpan lifetime, Func<CancellationToken, Task<T?>> load, CancellationToken cancellationToken)
         where T : class
     {
-        var tag = new KeyValuePair<string, object?>("cache.family", family);
-        var usable = !_pendingDeletes.ContainsKey(key);
-        if (usable)
+        var cached = await TryGetAsync<T>(family, key);
+        if (cached.Found)
         {
-            try
-            {
-                var cached = await _redis.GetDatabase().StringGetAsync(key);
-                if (cached.HasValue)
-                {
-                    _hits.Add(1, tag);
-                    return JsonSerializer.Deserialize<T>((string)cached!, _json);
-                }
-            }
-            catch (Exception ex) when (ex is RedisException or TimeoutException)
-            {
-                usable = false;
-                Failed(ex, "read", key, tag);
-            }
+            return cached.Value;
         }
 
-        _misses.Add(1, tag);
         var value = await load(cancellationToken);
-        if (value is not null && usable)
+        if (value is not null && cached.Writable)
         {
-            try
-            {
-                await _redis.GetDatabase().StringSetAsync(key, JsonSerializer.Serialize(value, _json), lifetime);
-            }
-            catch (Exception ex) when (ex is RedisException or TimeoutException)
-            {
-                Failed(ex, "write", key, tag);
-            }
+            await SetAsync(family, key, value, lifetime);
         }
 
         return value;
+    }
+
+    /// <summary>
+    /// The cached value, if any. <see cref="CacheLookup{T}.Writable"/> is false when Redis failed or the key awaits a
+    /// retried delete: then the caller must not write what it loads.
+    /// </summary>
+    public async Task<CacheLookup<T>> TryGetAsync<T>(string family, string key) where T : class
+    {
+        var tag = new KeyValuePair<string, object?>("cache.family", family);
+        if (_pendingDeletes.ContainsKey(key))
+        {
+            _misses.Add(1, tag);
+            return new CacheLookup<T>(false, null, false);
+        }
+
+        try
+        {
+            var cached = await _redis.GetDatabase().StringGetAsync(key);
+            if (cached.HasValue)
+            {
+                _hits.Add(1, tag);
+                return new CacheLookup<T>(true, JsonSerializer.Deserialize<T>((string)cached!, _json), true);
+            }
+
+            _misses.Add(1, tag);
+            return new CacheLookup<T>(false, null, true);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            _misses.Add(1, tag);
+            Failed(ex, "read", key, tag);
+            return new CacheLookup<T>(false, null, false);
+        }
+    }
+
+    public async Task SetAsync<T>(string family, string key, T value, TimeSpan lifetime)
+    {
+        try
+        {
+            await _redis.GetDatabase().StringSetAsync(key, JsonSerializer.Serialize(value, _json), lifetime);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            Failed(ex, "write", key, new("cache.family", family));
+        }
     }
 
     /// <summary>Drops keys after a write. Never fails the write: a failed delete is retried in the background.</summary>
@@ -142,6 +165,8 @@ public sealed class RedisCache
         _logger.LogWarning("Redis {Operation} of {Key} failed ({Reason}); answering from PostgreSQL.", operation, key, ex.Message);
     }
 }
+
+public readonly record struct CacheLookup<T>(bool Found, T? Value, bool Writable) where T : class;
 
 /// <summary>Retries failed cache deletes every few seconds, so a key is never left stale once Redis is back.</summary>
 public sealed class CacheInvalidationRetry(RedisCache cache) : BackgroundService

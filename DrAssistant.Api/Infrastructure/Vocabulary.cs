@@ -24,10 +24,13 @@ public static class Vocabulary
     public static readonly string[] AlertSeverities = ["low", "medium", "high", "critical"];
 
     /// <summary>
-    /// Clinical rank as SQL: words sort alphabetically (urgent &gt; medium &gt; low &gt; high), ranks do not.
-    /// Higher is more urgent or more severe.
+    /// Clinical rank as SQL, higher is more urgent: words sort alphabetically (urgent &gt; medium &gt; low &gt; high),
+    /// ranks do not.
     /// </summary>
-    public const string TaskPriorityRankSql = "CASE priority WHEN 'urgent' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2 WHEN 'low' THEN 1 ELSE 0 END";
+    public static string TaskPriorityRank(string column) =>
+        $"CASE {column} WHEN 'urgent' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2 WHEN 'low' THEN 1 ELSE 0 END";
 
-    public const string AlertSeverityRankSql = "CASE severity WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2 WHEN 'low' THEN 1 ELSE 0 END";
+    /// <summary>Clinical rank as SQL, higher is more severe.</summary>
+    public static string AlertSeverityRank(string column) =>
+        $"CASE {column} WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2 WHEN 'low' THEN 1 ELSE 0 END";
 }

@@ -1,0 +1,128 @@
+using Dapper;
+using DrAssistant.Api.Infrastructure;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+
+namespace DrAssistant.Api.Alerts;
+
+/// <summary>An alert with the name of the patient it concerns, if any.</summary>
+public sealed record Alert(
+    Guid Id,
+    Guid UserId,
+    Guid? PatientId,
+    string? PatientName,
+    string AlertType,
+    string Severity,
+    string Title,
+    string Message,
+    bool IsRead,
+    DateTime CreatedAt,
+    DateTime? ReadAt,
+    string? Source,
+    Guid? SourceId,
+    string? ActionUrl);
+
+public sealed record AlertRequest(
+    Guid? UserId,
+    string? AlertType,
+    string? Severity,
+    string? Title,
+    string? Message,
+    Guid? PatientId = null,
+    string? Source = null,
+    Guid? SourceId = null,
+    string? ActionUrl = null);
+
+/// <summary>Notifications for one user: raised, listed most severe first (by rank, not by the word), marked read.</summary>
+public static class AlertsApi
+{
+    public const string Select = """
+        SELECT a.id, a.user_id, a.patient_id, CASE WHEN p.id IS NULL THEN NULL ELSE p.first_name || ' ' || p.last_name END AS patient_name,
+               a.alert_type, a.severity, a.title, a.message, a.is_read, a.created_at, a.read_at, a.source, a.source_id, a.action_url
+        FROM alerts a
+        LEFT JOIN patients p ON p.id = a.patient_id
+        """;
+
+    public static IEndpointRouteBuilder MapAlertsApi(this IEndpointRouteBuilder app)
+    {
+        var alerts = app.MapGroup("/api/alerts").WithTags("Alerts");
+        alerts.MapGet("/", ListAlerts).WithSummary("A user's alerts, most severe first, then newest, paged");
+        alerts.MapGet("/{id:guid}", GetAlert).WithSummary("One alert");
+        alerts.MapPost("/", RaiseAlert).WithSummary("Raise an alert for a user");
+        alerts.MapPost("/{id:guid}/read", MarkRead).WithSummary("Mark an alert read (again is harmless)");
+        return app;
+    }
+
+    public static async Task<Results<Ok<PagedList<Alert>>, ValidationProblem>> ListAlerts(
+        NpgsqlDataSource db, Guid? userId, bool? unreadOnly, int? page, int? pageSize, CancellationToken cancellationToken)
+    {
+        var validation = new Validation().Required("userId", userId);
+        var paging = PageRequest.From(page, pageSize, validation);
+        if (!validation.IsValid)
+        {
+            return TypedResults.ValidationProblem(validation.Errors);
+        }
+
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<Alert>(new CommandDefinition($"""
+            {Select}
+            WHERE a.user_id = @userId AND (NOT @unreadOnly OR NOT a.is_read)
+            ORDER BY {Vocabulary.AlertSeverityRank("a.severity")} DESC, a.created_at DESC, a.id
+            LIMIT @Limit OFFSET @Offset
+            """, new { userId, unreadOnly = unreadOnly ?? false, paging.Limit, paging.Offset }, cancellationToken: cancellationToken));
+        return TypedResults.Ok(paging.ToPage(rows));
+    }
+
+    public static async Task<Results<Ok<Alert>, NotFound>> GetAlert(Guid id, NpgsqlDataSource db, CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        var alert = await FindAsync(connection, id, cancellationToken);
+        return alert is null ? TypedResults.NotFound() : TypedResults.Ok(alert);
+    }
+
+    public static async Task<Results<Created<Alert>, ValidationProblem>> RaiseAlert(
+        AlertRequest request, NpgsqlDataSource db, CancellationToken cancellationToken)
+    {
+        var validation = new Validation()
+            .Required("userId", request.UserId)
+            .OneOf("alertType", request.AlertType, Vocabulary.AlertTypes)
+            .OneOf("severity", request.Severity, Vocabulary.AlertSeverities)
+            .Required("title", request.Title, 100)
+            .Required("message", request.Message, 10_000)
+            .MaxLength("source", request.Source, 50)
+            .MaxLength("actionUrl", request.ActionUrl, 255);
+        if (!validation.IsValid)
+        {
+            return TypedResults.ValidationProblem(validation.Errors);
+        }
+
+        try
+        {
+            await using var connection = await db.OpenConnectionAsync(cancellationToken);
+            var id = await connection.ExecuteScalarAsync<Guid>(new CommandDefinition("""
+                INSERT INTO alerts (user_id, patient_id, alert_type, severity, title, message, source, source_id, action_url)
+                VALUES (@UserId, @PatientId, @AlertType, @Severity, @Title, @Message, @Source, @SourceId, @ActionUrl)
+                RETURNING id
+                """, request, cancellationToken: cancellationToken));
+            return TypedResults.Created($"/api/alerts/{id}", (await FindAsync(connection, id, cancellationToken))!);
+        }
+        catch (PostgresException ex) when (DbErrors.IsInvalid(ex))
+        {
+            return DbErrors.Invalid(ex);
+        }
+    }
+
+    public static async Task<Results<Ok<Alert>, NotFound>> MarkRead(Guid id, NpgsqlDataSource db, CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        // Reading twice keeps the first read_at.
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE alerts SET is_read = true, read_at = coalesce(read_at, now()) WHERE id = @id", new { id }, cancellationToken: cancellationToken));
+        var alert = await FindAsync(connection, id, cancellationToken);
+        return alert is null ? TypedResults.NotFound() : TypedResults.Ok(alert);
+    }
+
+    public static async Task<Alert?> FindAsync(NpgsqlConnection connection, Guid id, CancellationToken cancellationToken) =>
+        await connection.QuerySingleOrDefaultAsync<Alert>(new CommandDefinition(
+            $"{Select} WHERE a.id = @id", new { id }, cancellationToken: cancellationToken));
+}

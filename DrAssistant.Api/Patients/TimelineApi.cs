@@ -1,0 +1,78 @@
+using Dapper;
+using DrAssistant.Api.Encounters;
+using DrAssistant.Api.Infrastructure;
+using DrAssistant.Api.Orders;
+using DrAssistant.Api.Prescriptions;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+
+namespace DrAssistant.Api.Patients;
+
+/// <summary>Pattern 2: a patient's history, newest first, each list paged on its own.</summary>
+public sealed record PatientTimeline(
+    PatientDemographics Patient,
+    PagedList<EncounterSummary> Encounters,
+    PagedList<Prescription> Prescriptions,
+    PagedList<Order> Orders);
+
+public static class TimelineApi
+{
+    public const string EncountersSql = """
+        SELECT e.id, e.appointment_id, e.doctor_id, u.full_name AS doctor_name, e.patient_id, e.encounter_type,
+               e.start_time, e.end_time, e.chief_complaint, e.status
+        FROM encounters e JOIN users u ON u.id = e.doctor_id
+        WHERE e.patient_id = @id
+        ORDER BY e.start_time DESC, e.id
+        LIMIT @Limit OFFSET @Offset
+        """;
+
+    public const string PrescriptionsSql = $"""
+        {PrescriptionsApi.Select}
+        WHERE p.patient_id = @id
+        ORDER BY p.created_at DESC, p.id
+        LIMIT @Limit OFFSET @Offset
+        """;
+
+    public const string OrdersSql = $"""
+        {OrdersApi.Select}
+        WHERE o.patient_id = @id
+        ORDER BY o.created_at DESC, o.id
+        LIMIT @Limit OFFSET @Offset
+        """;
+
+    private const string PatientSql = """
+        SELECT id, mrn, abha_id, first_name, last_name, date_of_birth, gender, phone, email FROM patients WHERE id = @id
+        """;
+
+    public static IEndpointRouteBuilder MapTimelineApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGroup("/api/patients").WithTags("Patients")
+            .MapGet("/{id:guid}/timeline", GetTimeline)
+            .WithSummary("A patient's encounters, prescriptions and orders (with items), newest first; page and pageSize apply to each list");
+        return app;
+    }
+
+    /// <summary>One round trip: the patient and the three pages, each read through its index.</summary>
+    public static async Task<Results<Ok<PatientTimeline>, NotFound, ValidationProblem>> GetTimeline(
+        Guid id, int? page, int? pageSize, NpgsqlDataSource db, CancellationToken cancellationToken)
+    {
+        var validation = new Validation();
+        var paging = PageRequest.From(page, pageSize, validation);
+        if (!validation.IsValid)
+        {
+            return TypedResults.ValidationProblem(validation.Errors);
+        }
+
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var results = await connection.QueryMultipleAsync(new CommandDefinition(
+            $"{PatientSql};\n{EncountersSql};\n{PrescriptionsSql};\n{OrdersSql};",
+            new { id, paging.Limit, paging.Offset }, cancellationToken: cancellationToken));
+        var patient = await results.ReadSingleOrDefaultAsync<PatientDemographics>();
+        var encounters = paging.ToPage(await results.ReadAsync<EncounterSummary>());
+        var prescriptions = paging.ToPage(await results.ReadAsync<Prescription>());
+        var orders = paging.ToPage(await results.ReadAsync<Order>());
+        return patient is null
+            ? TypedResults.NotFound()
+            : TypedResults.Ok(new PatientTimeline(patient, encounters, prescriptions, orders));
+    }
+}

@@ -1,0 +1,186 @@
+using Dapper;
+using DrAssistant.Api.Infrastructure;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Npgsql;
+
+namespace DrAssistant.Api.Tasks;
+
+public sealed record StaffTask(
+    Guid Id,
+    string Title,
+    string? Description,
+    Guid? AssignedTo,
+    Guid CreatedBy,
+    Guid? PatientId,
+    Guid? EncounterId,
+    DateTime? DueDate,
+    string Priority,
+    string Status,
+    string TaskType,
+    DateTime CreatedAt,
+    DateTime UpdatedAt,
+    DateTime? CompletedAt);
+
+public sealed record TaskRequest(
+    string? Title,
+    string? TaskType,
+    Guid? CreatedBy,
+    string? Priority = null,
+    string? Description = null,
+    Guid? AssignedTo = null,
+    Guid? PatientId = null,
+    Guid? EncounterId = null,
+    DateTimeOffset? DueDate = null);
+
+/// <summary>Work items for staff; lists are most urgent first (by clinical rank, not by the word), then by due date.</summary>
+public static class TasksApi
+{
+    private const string Columns = """
+        id, title, description, assigned_to, created_by, patient_id, encounter_id, due_date, priority, status, task_type,
+        created_at, updated_at, completed_at
+        """;
+
+    private static readonly Step Start = new("in_progress", ["pending"]);
+    private static readonly Step Complete = new("completed", ["pending", "in_progress"], ", completed_at = now()");
+    private static readonly Step Cancel = new("cancelled", ["pending", "in_progress"]);
+
+    public static IEndpointRouteBuilder MapTasksApi(this IEndpointRouteBuilder app)
+    {
+        var tasks = app.MapGroup("/api/tasks").WithTags("Tasks");
+        tasks.MapGet("/", ListTasks).WithSummary("Tasks by assignee, creator or patient, most urgent first, paged");
+        tasks.MapGet("/{id:guid}", GetTask).WithSummary("One task");
+        tasks.MapPost("/", CreateTask).WithSummary("Create a task");
+        tasks.MapPut("/{id:guid}", UpdateTask).WithSummary("Change an open task");
+        tasks.MapPost("/{id:guid}/start", (Guid id, NpgsqlDataSource db, CancellationToken ct) => MoveAsync(id, Start, "started", db, ct))
+            .WithName("StartTask").WithSummary("Start a pending task");
+        tasks.MapPost("/{id:guid}/complete", (Guid id, NpgsqlDataSource db, CancellationToken ct) => MoveAsync(id, Complete, "completed", db, ct))
+            .WithName("CompleteTask").WithSummary("Complete an open task");
+        tasks.MapPost("/{id:guid}/cancel", (Guid id, NpgsqlDataSource db, CancellationToken ct) => MoveAsync(id, Cancel, "cancelled", db, ct))
+            .WithName("CancelTask").WithSummary("Cancel an open task");
+        return app;
+    }
+
+    public static async Task<Results<Ok<PagedList<StaffTask>>, ValidationProblem>> ListTasks(
+        NpgsqlDataSource db, Guid? assignedTo, Guid? createdBy, Guid? patientId, string? status, int? page, int? pageSize,
+        CancellationToken cancellationToken)
+    {
+        var validation = new Validation()
+            .When(assignedTo is null && createdBy is null && patientId is null, "assignedTo", "Give assignedTo, createdBy or patientId.")
+            .OneOf("status", status, Vocabulary.TaskStatuses, required: false);
+        var paging = PageRequest.From(page, pageSize, validation);
+        if (!validation.IsValid)
+        {
+            return TypedResults.ValidationProblem(validation.Errors);
+        }
+
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<StaffTask>(new CommandDefinition($"""
+            SELECT {Columns}
+            FROM tasks
+            WHERE (@assignedTo::uuid IS NULL OR assigned_to = @assignedTo)
+              AND (@createdBy::uuid IS NULL OR created_by = @createdBy)
+              AND (@patientId::uuid IS NULL OR patient_id = @patientId)
+              AND (@status::varchar IS NULL OR status = @status)
+            ORDER BY {Vocabulary.TaskPriorityRank("priority")} DESC, due_date NULLS LAST, created_at, id
+            LIMIT @Limit OFFSET @Offset
+            """, new { assignedTo, createdBy, patientId, status, paging.Limit, paging.Offset }, cancellationToken: cancellationToken));
+        return TypedResults.Ok(paging.ToPage(rows));
+    }
+
+    public static async Task<Results<Ok<StaffTask>, NotFound>> GetTask(Guid id, NpgsqlDataSource db, CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        var task = await FindAsync(connection, id, cancellationToken);
+        return task is null ? TypedResults.NotFound() : TypedResults.Ok(task);
+    }
+
+    public static async Task<Results<Created<StaffTask>, ValidationProblem>> CreateTask(
+        TaskRequest request, NpgsqlDataSource db, CancellationToken cancellationToken)
+    {
+        var validation = Validate(request);
+        if (!validation.IsValid)
+        {
+            return TypedResults.ValidationProblem(validation.Errors);
+        }
+
+        try
+        {
+            await using var connection = await db.OpenConnectionAsync(cancellationToken);
+            var task = await connection.QuerySingleAsync<StaffTask>(new CommandDefinition($"""
+                INSERT INTO tasks (title, description, assigned_to, created_by, patient_id, encounter_id, due_date, priority, task_type)
+                VALUES (@Title, @Description, @AssignedTo, @CreatedBy, @PatientId, @EncounterId, @DueDate, coalesce(@Priority, 'medium'), @TaskType)
+                RETURNING {Columns}
+                """, Parameters(request), cancellationToken: cancellationToken));
+            return TypedResults.Created($"/api/tasks/{task.Id}", task);
+        }
+        catch (PostgresException ex) when (DbErrors.IsInvalid(ex))
+        {
+            return DbErrors.Invalid(ex);
+        }
+    }
+
+    public static async Task<Results<Ok<StaffTask>, NotFound, ValidationProblem, Conflict<ProblemDetails>>> UpdateTask(
+        Guid id, TaskRequest request, NpgsqlDataSource db, CancellationToken cancellationToken)
+    {
+        var validation = Validate(request);
+        if (!validation.IsValid)
+        {
+            return TypedResults.ValidationProblem(validation.Errors);
+        }
+
+        try
+        {
+            await using var connection = await db.OpenConnectionAsync(cancellationToken);
+            var parameters = new DynamicParameters(Parameters(request));
+            parameters.Add("id", id);
+            var task = await connection.QuerySingleOrDefaultAsync<StaffTask>(new CommandDefinition($"""
+                UPDATE tasks
+                SET title = @Title, description = @Description, assigned_to = @AssignedTo, patient_id = @PatientId,
+                    encounter_id = @EncounterId, due_date = @DueDate, priority = coalesce(@Priority, priority), task_type = @TaskType
+                WHERE id = @id AND status IN ('pending', 'in_progress')
+                RETURNING {Columns}
+                """, parameters, cancellationToken: cancellationToken));
+            if (task is not null)
+            {
+                return TypedResults.Ok(task);
+            }
+
+            var current = await FindAsync(connection, id, cancellationToken);
+            return current is null ? TypedResults.NotFound() : Problems.WrongStatus("task", current.Status, "edited");
+        }
+        catch (PostgresException ex) when (DbErrors.IsInvalid(ex))
+        {
+            return DbErrors.Invalid(ex);
+        }
+    }
+
+    public static async Task<Results<Ok<StaffTask>, NotFound, Conflict<ProblemDetails>>> MoveAsync(
+        Guid id, Step step, string verb, NpgsqlDataSource db, CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        var (moved, status) = await Transitions.MoveAsync(connection, "tasks", id, step, cancellationToken);
+        if (status is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        return moved ? TypedResults.Ok((await FindAsync(connection, id, cancellationToken))!) : Problems.WrongStatus("task", status, verb);
+    }
+
+    private static async Task<StaffTask?> FindAsync(NpgsqlConnection connection, Guid id, CancellationToken cancellationToken) =>
+        await connection.QuerySingleOrDefaultAsync<StaffTask>(new CommandDefinition(
+            $"SELECT {Columns} FROM tasks WHERE id = @id", new { id }, cancellationToken: cancellationToken));
+
+    private static object Parameters(TaskRequest r) => new
+    {
+        r.Title, r.Description, r.AssignedTo, r.CreatedBy, r.PatientId, r.EncounterId, DueDate = r.DueDate?.UtcDateTime, r.Priority, r.TaskType,
+    };
+
+    private static Validation Validate(TaskRequest r) => new Validation()
+        .Required("title", r.Title, 100)
+        .MaxLength("description", r.Description, 10_000)
+        .Required("createdBy", r.CreatedBy)
+        .OneOf("priority", r.Priority, Vocabulary.TaskPriorities, required: false)
+        .OneOf("taskType", r.TaskType, Vocabulary.TaskTypes);
+}
