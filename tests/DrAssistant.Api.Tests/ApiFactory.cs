@@ -21,6 +21,8 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 
     public NpgsqlDataSource Db { get; private set; } = null!;
 
+    public Seed Seed => new(Db);
+
     /// <summary>Extra settings a test class needs (e.g. a Redis that is down).</summary>
     protected virtual Dictionary<string, string?> Settings => [];
 
@@ -44,6 +46,7 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("ConnectionStrings:postgresdb", Database.ConnectionString);
         builder.UseSetting("ConnectionStrings:redis", RedisConnectionString);
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        builder.UseSetting("Clinic:TimeZone", "Asia/Kolkata");
         foreach (var (key, value) in Settings)
         {
             builder.UseSetting(key, value);
