@@ -21,6 +21,7 @@ public static class Db
         DefaultTypeMap.MatchNamesWithUnderscores = true;
         SqlMapper.AddTypeHandler(new JsonElementHandler());
         SqlMapper.AddTypeHandler(new DateOnlyHandler());
+        SqlMapper.AddTypeHandler(new TextArrayHandler());
         SqlMapper.AddTypeHandler(new JsonColumnHandler<Prescriptions.PrescriptionItem[]>());
         SqlMapper.AddTypeHandler(new JsonColumnHandler<Orders.OrderItem[]>());
     }
@@ -35,6 +36,18 @@ public static class Db
         }
 
         public override JsonElement Parse(object value) => JsonDocument.Parse((string)value).RootElement.Clone();
+    }
+
+    /// <summary>text[] as string[]: Npgsql reports arrays as <see cref="Array"/>, which Dapper will not map to a record.</summary>
+    private sealed class TextArrayHandler : SqlMapper.TypeHandler<string[]>
+    {
+        public override void SetValue(IDbDataParameter parameter, string[]? value)
+        {
+            parameter.Value = value ?? (object)DBNull.Value;
+            ((NpgsqlParameter)parameter).NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text;
+        }
+
+        public override string[]? Parse(object value) => (string[])value;
     }
 
     private sealed class DateOnlyHandler : SqlMapper.TypeHandler<DateOnly>
