@@ -85,13 +85,11 @@ public sealed class MongoLease : IAsyncDisposable
     /// <summary>Who holds the lease and until when, or null when nobody does. Reads only.</summary>
     public static async Task<string?> DescribeHolderAsync(IMongoDatabase database, CancellationToken cancellationToken)
     {
-        var pipeline = new EmptyPipelineDefinition<BsonDocument>()
-            .Match(ById)
-            .AppendStage<BsonDocument, BsonDocument, BsonDocument>(
-                new BsonDocument("$match", new BsonDocument("$expr", new BsonDocument("$gt", new BsonArray { "$expiresAt", "$$NOW" }))));
-        var live = await (await database.GetCollection<BsonDocument>(CollectionName).AggregateAsync(pipeline, cancellationToken: cancellationToken))
-            .FirstOrDefaultAsync(cancellationToken);
-        return live is null ? null : Describe(live);
+        // Live means unexpired by the server's clock, the clock the lease is taken and renewed by.
+        var live = ById & new BsonDocumentFilterDefinition<BsonDocument>(
+            new BsonDocument("$expr", new BsonDocument("$gt", new BsonArray { "$expiresAt", "$$NOW" })));
+        var holder = await database.GetCollection<BsonDocument>(CollectionName).Find(live).FirstOrDefaultAsync(cancellationToken);
+        return holder is null ? null : Describe(holder);
     }
 
     /// <summary>Stops the run before its next write if the lease is no longer ours.</summary>
@@ -152,9 +150,9 @@ public sealed class MongoLease : IAsyncDisposable
                 Builders<BsonDocument>.Update.Pipeline(stages),
                 new FindOneAndUpdateOptions<BsonDocument> { IsUpsert = true, ReturnDocument = ReturnDocument.After },
                 cancellationToken);
-            return after["owner"] == owner ? null : after;
+            return after.GetValue("owner", BsonNull.Value) == owner ? null : after;
         }
-        catch (MongoCommandException ex) when (ex.Code == 11000)
+        catch (Exception ex) when (ex is MongoCommandException { Code: 11000 } or MongoWriteException { WriteError.Category: ServerErrorCategory.DuplicateKey })
         {
             // Two migrators upserted the absent document at once; the other one's insert won.
             return new BsonDocument("owner", "held by a migrator that took it a moment ago");

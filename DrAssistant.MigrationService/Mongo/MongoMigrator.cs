@@ -21,8 +21,8 @@ public sealed class MongoMigrator(
 {
     public const string HistoryCollectionName = "_migrations";
 
-    /// <summary>NamespaceExists, IndexOptionsConflict, IndexKeySpecsConflict.</summary>
-    private const int NamespaceExists = 48, IndexOptionsConflict = 85, IndexKeySpecsConflict = 86;
+    /// <summary>Server error codes met while reconciling.</summary>
+    private const int NamespaceExists = 48, CannotCreateIndex = 67, IndexAlreadyExists = 68, IndexOptionsConflict = 85, IndexKeySpecsConflict = 86;
 
     private readonly IReadOnlyList<MongoStep> _steps = steps ?? MongoSteps.All;
     private readonly IMongoCollection<BsonDocument> _history = database.GetCollection<BsonDocument>(HistoryCollectionName);
@@ -218,10 +218,12 @@ public sealed class MongoMigrator(
                     Done(setValidator);
                 }
             }
-            catch (MongoCommandException ex) when (ex.Code is IndexOptionsConflict or IndexKeySpecsConflict && action.Kind == MongoActionKind.CreateIndex)
+            catch (MongoCommandException ex) when (action.Kind == MongoActionKind.CreateIndex
+                && ex.Code is IndexOptionsConflict or IndexKeySpecsConflict or IndexAlreadyExists or CannotCreateIndex)
             {
+                // The plan saw no conflict but the server does (a peer's index, a second text index…): report, never drop.
                 AddDrift(report, [new MongoDrift(
-                    ex.Code == IndexOptionsConflict ? MongoDriftKind.IndexOptionsDiffer : MongoDriftKind.IndexNameTaken,
+                    ex.Code == IndexKeySpecsConflict ? MongoDriftKind.IndexNameTaken : MongoDriftKind.IndexOptionsDiffer,
                     action.Collection, action.Index,
                     $"{action.Collection}: index '{action.Index}' was not created: {ex.ErrorMessage} ({ex.CodeName}); the existing index was left alone.")]);
             }

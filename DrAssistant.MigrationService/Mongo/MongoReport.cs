@@ -106,8 +106,10 @@ public sealed class MongoReport
         }
 
         var applied = Steps?.Count(s => s.State is VersionState.Applied or VersionState.AppliedNow) ?? 0;
+        var known = Steps?.Count(s => s.State != VersionState.MissingFromCode) ?? 0;
+        var progress = Steps is { Count: > 0 } ? $", {applied} of {known} step(s) applied" : string.Empty;
         text.AppendLine(CultureInfo.InvariantCulture,
-            $"MongoDB {Database}: {Kebab(Status)}, {applied} of {MongoSteps.All.Count} step(s) applied{(LeaseHolder is null ? "" : $"; lease {LeaseHolder}")}");
+            $"MongoDB {Database}: {Kebab(Status)}{progress}{(LeaseHolder is null ? "" : $"; lease {LeaseHolder}")}");
         if (Error is not null)
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"  error: {Error}");

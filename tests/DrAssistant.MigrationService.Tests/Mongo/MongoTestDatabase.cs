@@ -14,6 +14,7 @@ namespace DrAssistant.MigrationService.Tests.Mongo;
 public sealed class MongoTestDatabase : IAsyncDisposable
 {
     private readonly MongoClient _client;
+    private readonly List<MongoClient> _migratorClients = [];
 
     private MongoTestDatabase(string connectionString)
     {
@@ -37,6 +38,7 @@ public sealed class MongoTestDatabase : IAsyncDisposable
     public MongoMigrator Migrator(MongoMigratorOptions? options = null, IReadOnlyList<MongoStep>? steps = null)
     {
         var client = new MongoClient(MongoConnection.Parse(ConnectionString).Settings);
+        _migratorClients.Add(client);
         return new MongoMigrator(
             client.GetDatabase(Database.DatabaseNamespace.DatabaseName),
             options ?? new MongoMigratorOptions { LockTimeout = TimeSpan.FromSeconds(10), LockPollInterval = TimeSpan.FromMilliseconds(50) },
@@ -88,5 +90,6 @@ public sealed class MongoTestDatabase : IAsyncDisposable
     {
         await _client.DropDatabaseAsync(Database.DatabaseNamespace.DatabaseName);
         _client.Dispose();
+        _migratorClients.ForEach(c => c.Dispose());
     }
 }
