@@ -11,7 +11,8 @@ namespace DrAssistant.MigrationService;
 /// <summary>
 /// Runs one command. Order of a <c>migrate</c>: connect (retrying transient failures), take the advisory lock, read
 /// the history, validate checksums, open the runner's scope, apply each pending version in its own transaction,
-/// reconcile MongoDB (still under the lock), then report. Expected failures become exit codes with a clear message, never a stack trace.
+/// reconcile MongoDB (still under the lock), then report. Expected failures become exit codes with a clear message,
+/// never a stack trace.
 /// </summary>
 public sealed class MigratorRunner(
     IServiceProvider services,

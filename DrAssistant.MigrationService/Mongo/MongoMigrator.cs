@@ -25,12 +25,13 @@ public sealed class MongoMigrator(
     private const int NamespaceExists = 48, CannotCreateIndex = 67, IndexAlreadyExists = 68, IndexOptionsConflict = 85, IndexKeySpecsConflict = 86;
 
     private readonly IReadOnlyList<MongoStep> _steps = steps ?? MongoSteps.All;
-    private readonly IMongoCollection<BsonDocument> _history = database.GetCollection<BsonDocument>(HistoryCollectionName);
-
-    public string DatabaseName => database.DatabaseNamespace.DatabaseName;
 
     /// <summary>What all the steps together declare: the state every run converges to.</summary>
     private readonly IReadOnlyList<CollectionSpec> _declared = MongoSteps.Cumulative(steps ?? MongoSteps.All);
+
+    private readonly IMongoCollection<BsonDocument> _history = database.GetCollection<BsonDocument>(HistoryCollectionName);
+
+    public string DatabaseName => database.DatabaseNamespace.DatabaseName;
 
     public async Task<MongoReport> MigrateAsync(bool acceptChanges = false, CancellationToken cancellationToken = default)
     {

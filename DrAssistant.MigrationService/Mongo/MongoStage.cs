@@ -33,9 +33,11 @@ public sealed class MongoStage(
                 return Fail(report, RunStatus.ValidationFailed, mongo.Error, ExitCodes.ValidationFailed);
             case MongoStatus.Failed:
                 return Fail(report, RunStatus.Failed, mongo.Error, ExitCodes.Failure);
-            case MongoStatus.Applied when report.Status == RunStatus.NothingToDo:
-                report.Status = RunStatus.Success;
-                break;
+        }
+
+        if (report.Status == RunStatus.NothingToDo && (mongo.Actions is { Count: > 0 } || mongo.Steps!.Any(s => s.State == VersionState.AppliedNow)))
+        {
+            report.Status = RunStatus.Success;
         }
 
         // Drift is reported, not fatal: the AppHost must still start the API on a schema that works.
