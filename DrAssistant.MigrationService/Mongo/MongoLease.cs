@@ -137,7 +137,7 @@ public sealed class MongoLease : IAsyncDisposable
             { "_id", LockId },
             { "owner", new BsonDocument("$literal", owner) },
             { "host", new BsonDocument("$literal", Environment.MachineName) },
-            { "pid", Environment.ProcessId },
+            { "pid", new BsonDocument("$literal", Environment.ProcessId) },
             { "acquiredAt", "$$NOW" },
             { "expiresAt", ExpiresAt(duration) },
         };

@@ -52,19 +52,20 @@ public static class MongoScript
 
     /// <summary>
     /// The history entry of an applied step, as an update pipeline so <c>appliedAt</c> is the server's clock (as the
-    /// lease's expiry is). Strings are literals: in a pipeline a string starting with '$' would be read as a field path.
+    /// lease's expiry is). Values are literals: in a pipeline a string starting with '$' would be read as a field path
+    /// (and a bare 1 means something else to some stages).
     /// </summary>
     public static BsonDocument[] RecordPipeline(MongoStep step, string appliedBy, long durationMs, IReadOnlyList<string> actions) =>
     [
         new("$set", new BsonDocument
         {
-            { "step", step.Number },
+            { "step", new BsonDocument("$literal", step.Number) },
             { "description", Literal(step.Description) },
             { "checksum", Literal(step.Checksum) },
             { "appliedAt", "$$NOW" },
             { "appliedBy", Literal(appliedBy) },
             { "toolVersion", Literal(MigrationRunContext.CurrentToolVersion) },
-            { "durationMs", durationMs },
+            { "durationMs", new BsonDocument("$literal", durationMs) },
             { "actions", new BsonDocument("$literal", new BsonArray(actions)) },
         }),
     ];

@@ -1,5 +1,7 @@
 using DrAssistant.MigrationService.Mongo;
+using Microsoft.Extensions.Logging.Abstractions;
 using MongoDB.Bson;
+using MongoDB.Driver;
 
 namespace DrAssistant.MigrationService.Tests.Mongo;
 
@@ -165,6 +167,19 @@ public class DeclaredSchemaTests
             line => Assert.True(line.StartsWith("--", StringComparison.Ordinal) || BsonDocument.TryParse(line, out _), line));
         Assert.Contains("MongoDB database 'dr_assistant'", script, StringComparison.Ordinal);
         Assert.Contains($"(checksum {MongoSteps.All[0].Checksum})", script, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheMigratorsScriptNamesItsDatabaseAndNeedsNoServer()
+    {
+        // Nothing listens on port 1: any attempt to talk to a server would fail the test.
+        using var client = new MongoClient("mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=100");
+        var migrator = new MongoMigrator(client.GetDatabase("clinic_a"), new MongoMigratorOptions(), "tester", NullLogger<MongoMigrator>.Instance);
+
+        var script = migrator.Script();
+
+        Assert.Contains("MongoDB database 'clinic_a'", script, StringComparison.Ordinal);
+        Assert.Contains("\"appliedBy\" : { \"$literal\" : \"tester\" }", script, StringComparison.Ordinal);
     }
 
     private static CollectionSpec Collection(string name) => MongoSteps.Declared.Single(c => c.Name == name);
