@@ -1,4 +1,5 @@
 using DrAssistant.MigrationService.Cli;
+using DrAssistant.MigrationService.Mongo;
 using DrAssistant.MigrationService.Postgres;
 using DrAssistant.MigrationService.Postgres.Migrations;
 using FluentMigrator.Runner;
@@ -37,6 +38,7 @@ internal static class Extensions
         builder.Services.AddScoped<MigrationCatalog>();
         builder.Services.AddScoped<PostgresMigrator>();
         builder.Services.AddScoped<MigratorRunner>();
+        builder.AddMongoMigrator();
 
         builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddSource("Npgsql"));
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using System.Diagnostics;
 using DrAssistant.MigrationService.Cli;
+using DrAssistant.MigrationService.Mongo;
 using DrAssistant.MigrationService.Postgres;
 using DrAssistant.MigrationService.Reporting;
 using Npgsql;
@@ -10,12 +11,14 @@ namespace DrAssistant.MigrationService;
 /// <summary>
 /// Runs one command. Order of a <c>migrate</c>: connect (retrying transient failures), take the advisory lock, read
 /// the history, validate checksums, open the runner's scope, apply each pending version in its own transaction,
-/// then report. Expected failures become exit codes with a clear message, never a stack trace.
+/// reconcile MongoDB (still under the lock), then report. Expected failures become exit codes with a clear message,
+/// never a stack trace.
 /// </summary>
 public sealed class MigratorRunner(
     IServiceProvider services,
     MigrationCatalog catalog,
     MigrationRunContext context,
+    MongoStage mongo,
     IOptions<MigratorOptions> options,
     ILogger<MigratorRunner> logger)
 {
@@ -95,9 +98,16 @@ public sealed class MigratorRunner(
             // Only now, holding the lock, does FluentMigrator's runner exist and read its version table.
             using var scope = services.CreateScope();
             var migrator = scope.ServiceProvider.GetRequiredService<PostgresMigrator>();
-            return command.Verb == MigratorVerb.Rollback
-                ? Rollback(command.To!.Value, migrator, applied, versions, report)
-                : await MigrateAsync(command.To, migrator, connection, applied, versions, report, cancellationToken);
+            if (command.Verb == MigratorVerb.Rollback)
+            {
+                // MongoDB has no Down: its steps only ever add, so a rollback leaves it as it is.
+                return Rollback(command.To!.Value, migrator, applied, versions, report);
+            }
+
+            var exitCode = await MigrateAsync(command.To, migrator, connection, applied, versions, report, cancellationToken);
+
+            // MongoDB last, under this same lock: the whole run is one critical section.
+            return exitCode == ExitCodes.Success ? await mongo.MigrateAsync(command, report, cancellationToken) : exitCode;
         }
     }
 
@@ -252,12 +262,15 @@ public sealed class MigratorRunner(
         var drift = versions.Values.Count(v => v.Checksum == ChecksumStatus.Changed || v.State == VersionState.MissingFromCode);
         report.Status = pending + drift > 0 ? RunStatus.PendingOrDrift : RunStatus.Success;
 
+        var mongoExitCode = await mongo.InfoAsync(report, cancellationToken);
+
         if (!command.Json)
         {
             await output.WriteLineAsync(InfoText.Format(report));
         }
 
-        return command.Verb == MigratorVerb.Check && report.Status == RunStatus.PendingOrDrift
+        return mongoExitCode != ExitCodes.Success ? mongoExitCode
+            : command.Verb == MigratorVerb.Check && report.Status == RunStatus.PendingOrDrift
             ? ExitCodes.PendingOrDrift
             : ExitCodes.Success;
     }
@@ -277,7 +290,15 @@ public sealed class MigratorRunner(
             from = applied.Count == 0 ? 0 : applied.Keys.Max();
         }
 
-        await output.WriteAsync(SqlScript.Render(catalog, from ?? 0, command.To ?? catalog.Latest, context.ToolVersion));
+        var to = command.To ?? catalog.Latest;
+        await output.WriteAsync(SqlScript.Render(catalog, from ?? 0, to, context.ToolVersion));
+        if (to >= (from ?? 0))
+        {
+            // Going down has no MongoDB part (rollback leaves MongoDB alone).
+            await output.WriteLineAsync();
+            await output.WriteAsync(mongo.Script());
+        }
+
         return ExitCodes.Success;
     }
 

@@ -29,6 +29,7 @@ public static class InfoText
         text.Append(report.Status switch
         {
             RunStatus.PendingOrDrift => "Pending or drifted versions: run 'migrate' (or fix the edited migrations).",
+            RunStatus.Failed => $"Failed: {report.Error}",
             _ => "Up to date.",
         });
         return text.ToString();

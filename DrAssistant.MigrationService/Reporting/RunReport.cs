@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using DrAssistant.MigrationService.Mongo;
 
 namespace DrAssistant.MigrationService.Reporting;
 
@@ -28,7 +29,8 @@ public sealed class RunReport
 
     public PostgresReport Postgres { get; } = new();
 
-    public object? Mongo { get; set; }
+    /// <summary>The MongoDB side (absent for <c>rollback</c> and <c>script</c>, which do not look at MongoDB).</summary>
+    public MongoReport? Mongo { get; set; }
 
     public RunStatus Status { get; set; } = RunStatus.Success;
 

@@ -1,0 +1,193 @@
+using DrAssistant.MigrationService.Mongo;
+using Microsoft.Extensions.Logging.Abstractions;
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace DrAssistant.MigrationService.Tests.Mongo;
+
+/// <summary>The declared MongoDB state is the one mongodb-schema.md describes, and its versioning is stable.</summary>
+public class DeclaredSchemaTests
+{
+    /// <summary>Every index of the spec: collection, name, key pattern, options.</summary>
+    public static TheoryData<string, string, string, string> SpecIndexes => new()
+    {
+        { "clinicalNotes", "encounterId_1", "{ 'encounterId' : 1 }", "{ }" },
+        { "clinicalNotes", "patientId_1", "{ 'patientId' : 1 }", "{ }" },
+        { "clinicalNotes", "doctorId_1", "{ 'doctorId' : 1 }", "{ }" },
+        { "clinicalNotes", "status_1", "{ 'status' : 1 }", "{ }" },
+        { "clinicalNotes", "noteType_1", "{ 'noteType' : 1 }", "{ }" },
+        { "clinicalNotes", "createdAt_1", "{ 'createdAt' : 1 }", "{ }" },
+        { "clinicalNotes", "updatedAt_1", "{ 'updatedAt' : 1 }", "{ }" },
+        {
+            "clinicalNotes", "note_text",
+            "{ 'content.subjective.chiefComplaint' : 'text', 'content.subjective.historyOfPresentIllness' : 'text', " +
+            "'content.assessment.clinicalImpression' : 'text', 'content.plan.followUp' : 'text', 'rawTranscription' : 'text' }",
+            "{ 'weights' : { 'content.subjective.chiefComplaint' : 1, 'content.subjective.historyOfPresentIllness' : 1, " +
+            "'content.assessment.clinicalImpression' : 1, 'content.plan.followUp' : 1, 'rawTranscription' : 1 }, " +
+            "'default_language' : 'english', 'language_override' : 'language' }"
+        },
+        { "voiceRecordings", "encounterId_1", "{ 'encounterId' : 1 }", "{ }" },
+        { "voiceRecordings", "patientId_1", "{ 'patientId' : 1 }", "{ }" },
+        { "voiceRecordings", "doctorId_1", "{ 'doctorId' : 1 }", "{ }" },
+        { "voiceRecordings", "status_1", "{ 'status' : 1 }", "{ }" },
+        { "voiceRecordings", "createdAt_1", "{ 'createdAt' : 1 }", "{ }" },
+        { "voiceRecordings", "transcriptionId_1", "{ 'transcriptionId' : 1 }", "{ }" },
+        { "voiceRecordings", "encounterId_1_createdAt_-1", "{ 'encounterId' : 1, 'createdAt' : -1 }", "{ }" },
+        { "voiceRecordings", "patientId_1_createdAt_-1", "{ 'patientId' : 1, 'createdAt' : -1 }", "{ }" },
+        { "voiceRecordings", "doctorId_1_createdAt_-1", "{ 'doctorId' : 1, 'createdAt' : -1 }", "{ }" },
+        { "voiceRecordings", "retentionPolicy.expiresAt_1", "{ 'retentionPolicy.expiresAt' : 1 }", "{ 'expireAfterSeconds' : 0 }" },
+        { "fs.files", "filename_1", "{ 'filename' : 1 }", "{ }" },
+        { "fs.files", "uploadDate_1", "{ 'uploadDate' : 1 }", "{ }" },
+        { "fs.chunks", "files_id_1_n_1", "{ 'files_id' : 1, 'n' : 1 }", "{ 'unique' : true }" },
+    };
+
+    [Theory]
+    [MemberData(nameof(SpecIndexes))]
+    public void EveryIndexOfTheSpecIsDeclaredWithItsKeysAndOptions(string collection, string name, string keys, string options)
+    {
+        var index = Assert.Single(Collection(collection).Indexes, i => i.Name == name);
+
+        Assert.True(BsonEquivalence.SameKeys(BsonDocument.Parse(keys), index.Keys), $"keys {index.Keys}");
+        Assert.True(BsonEquivalence.Equivalent(BsonDocument.Parse(options), index.Options), $"options {index.Options}");
+    }
+
+    [Fact]
+    public void NoIndexIsDeclaredThatTheSpecDoesNotList()
+    {
+        var specified = SpecIndexes.Select(row => $"{row[0]}.{row[1]}").Order();
+        var declared = MongoSteps.Declared.SelectMany(c => c.Indexes.Select(i => $"{c.Name}.{i.Name}")).Order();
+
+        Assert.Equal(specified, declared);
+    }
+
+    [Fact]
+    public void TheDeclaredCollectionsAreTheNotesTheRecordingsAndTheGridFsBucket()
+    {
+        Assert.Equal(["clinicalNotes", "voiceRecordings", "fs.files", "fs.chunks"], MongoSteps.Declared.Select(c => c.Name));
+    }
+
+    [Theory]
+    [InlineData("clinicalNotes")]
+    [InlineData("voiceRecordings")]
+    public void ValidatedCollectionsRefuseAnInvalidWriteRatherThanLogIt(string collection)
+    {
+        var options = Collection(collection).ValidatorOptions();
+
+        Assert.Equal("error", options["validationAction"].AsString);
+        Assert.Equal("strict", options["validationLevel"].AsString);
+        Assert.Equal("object", options["validator"]["$jsonSchema"]["bsonType"].AsString);
+        Assert.False(options["validator"]["$jsonSchema"].AsBsonDocument.Contains("additionalProperties"));
+    }
+
+    [Fact]
+    public void GridFsCollectionsHaveNoValidatorBecauseTheDriverWritesThem()
+    {
+        Assert.Null(Collection("fs.files").Validator);
+        Assert.Null(Collection("fs.chunks").Validator);
+    }
+
+    [Fact]
+    public void TheFirstStepDeclaresEverything()
+    {
+        var step = Assert.Single(MongoSteps.All);
+
+        Assert.Equal(1, step.Number);
+        Assert.Equal(MongoSteps.Declared.Select(c => c.Name), step.Collections.Select(c => c.Name));
+    }
+
+    [Fact]
+    public void StepOnesChecksumIsPinnedBecauseAppliedStepsMustNotChange()
+    {
+        // Databases record this checksum when step 1 is applied. If this fails, step 1 was edited: revert the edit
+        // and declare the change as step 2 instead (a later step may declare a collection again).
+        Assert.Equal("6045aa2dc795b086dfe495f993e1eabda7d058ab455df743f672dad523db2302", MongoSteps.All[0].Checksum);
+    }
+
+    [Fact]
+    public void TheChecksumCoversKeysAndOptionsButNotDescriptions()
+    {
+        var notes = MongoSchema.ClinicalNotesCollection;
+        var withTtl = notes with { Indexes = [.. notes.Indexes.Take(6), IndexSpec.TimeToLive("updatedAt", 60)] };
+        var renamed = notes with { Indexes = [.. notes.Indexes.Take(6), notes.Indexes[6] with { Name = "updated" }] };
+
+        Assert.Equal(MongoSteps.Checksum([notes]), MongoSteps.Checksum([notes with { }]));
+        Assert.Equal(new MongoStep(1, "a", [notes]).Checksum, new MongoStep(1, "b", [notes]).Checksum);
+        Assert.NotEqual(MongoSteps.Checksum([notes]), MongoSteps.Checksum([withTtl]));
+        Assert.NotEqual(MongoSteps.Checksum([notes]), MongoSteps.Checksum([renamed]));
+    }
+
+    [Fact]
+    public void ALaterStepAddsIndexesAndReplacesTheValidatorOfACollectionItDeclaresAgain()
+    {
+        var notes = MongoSchema.ClinicalNotesCollection;
+        var validator = new BsonDocument("$jsonSchema", new BsonDocument("bsonType", "object"));
+        var second = new CollectionSpec(notes.Name, validator, [IndexSpec.Ascending("signedAt"), IndexSpec.Ascending("status").Unique()]);
+
+        var declared = Assert.Single(MongoSteps.Cumulative([new MongoStep(1, "a", [notes]), new MongoStep(2, "b", [second])]));
+
+        Assert.Same(validator, declared.Validator);
+        Assert.Equal(notes.Indexes.Count + 1, declared.Indexes.Count);
+        Assert.True(declared.Indexes.Single(i => i.Name == "status_1").Options["unique"].AsBoolean);
+        Assert.Contains(declared.Indexes, i => i.Name == "signedAt_1");
+    }
+
+    [Fact]
+    public void TheScriptHasCreateCollModAndCreateIndexesForEachValidatedCollection()
+    {
+        var lines = Commands(MongoScript.Render("dr_assistant", MongoSteps.All, "tester"));
+
+        foreach (var collection in new[] { "clinicalNotes", "voiceRecordings" })
+        {
+            var create = Assert.Single(lines, l => l.GetValue("create", "") == collection);
+            Assert.Equal("error", create["validationAction"].AsString);
+            Assert.True(BsonEquivalence.Equivalent(Collection(collection).Validator!, create["validator"]));
+            Assert.Single(lines, l => l.GetValue("collMod", "") == collection);
+            Assert.Equal(
+                Collection(collection).Indexes.Select(i => i.Name),
+                lines.Where(l => l.GetValue("createIndexes", "") == collection).Select(l => l["indexes"][0]["name"].AsString));
+        }
+
+        foreach (var collection in new[] { "fs.files", "fs.chunks" })
+        {
+            Assert.Equal(new BsonDocument("create", collection), Assert.Single(lines, l => l.GetValue("create", "") == collection));
+            Assert.Equal(Collection(collection).Indexes.Count, lines.Count(l => l.GetValue("createIndexes", "") == collection));
+        }
+
+        var record = Assert.Single(lines, l => l.Contains("update"));
+        Assert.Equal("_migrations", record["update"].AsString);
+    }
+
+    [Fact]
+    public void TheScriptIsCommentsAndOneJsonCommandALine()
+    {
+        var script = MongoScript.Render("dr_assistant", MongoSteps.All, "tester");
+
+        Assert.All(
+            script.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            line => Assert.True(line.StartsWith("--", StringComparison.Ordinal) || BsonDocument.TryParse(line, out _), line));
+        Assert.Contains("MongoDB database 'dr_assistant'", script, StringComparison.Ordinal);
+        Assert.Contains($"(checksum {MongoSteps.All[0].Checksum})", script, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheMigratorsScriptNamesItsDatabaseAndNeedsNoServer()
+    {
+        // Nothing listens on port 1: any attempt to talk to a server would fail the test.
+        using var client = new MongoClient("mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=100");
+        var migrator = new MongoMigrator(client.GetDatabase("clinic_a"), new MongoMigratorOptions(), "tester", NullLogger<MongoMigrator>.Instance);
+
+        var script = migrator.Script();
+
+        Assert.Contains("MongoDB database 'clinic_a'", script, StringComparison.Ordinal);
+        Assert.Contains("\"appliedBy\" : { \"$literal\" : \"tester\" }", script, StringComparison.Ordinal);
+    }
+
+    private static CollectionSpec Collection(string name) => MongoSteps.Declared.Single(c => c.Name == name);
+
+    private static List<BsonDocument> Commands(string script) =>
+    [
+        .. script.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(l => !l.StartsWith("--", StringComparison.Ordinal))
+            .Select(BsonDocument.Parse),
+    ];
+}
