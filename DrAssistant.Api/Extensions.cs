@@ -36,6 +36,7 @@ internal static class Extensions
             .Validate(o => ClinicClock.TryFindZone(o.TimeZone, out _), "Clinic:TimeZone must be an IANA time zone, e.g. Asia/Kolkata.")
             .ValidateOnStart();
         builder.Services.AddOptions<CacheOptions>().BindConfiguration(CacheOptions.SectionName);
+        builder.Services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.SectionName);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ClinicClock>();
         builder.Services.AddSingleton<RedisCache>();

@@ -3,6 +3,7 @@ using DrAssistant.Api.Alerts;
 using DrAssistant.Api.Appointments;
 using DrAssistant.Api.Dashboard;
 using DrAssistant.Api.Encounters;
+using DrAssistant.Api.Infrastructure;
 using DrAssistant.Api.Orders;
 using DrAssistant.Api.Patients;
 using DrAssistant.Api.Prescriptions;
@@ -18,6 +19,8 @@ var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseRouting();
+app.UseMiddleware<RequestBodyLimitMiddleware>();
 app.MapDefaultEndpoints();
 app.MapOpenApiWithUi();
 
