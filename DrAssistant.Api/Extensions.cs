@@ -1,4 +1,5 @@
 using DrAssistant;
+using DrAssistant.Api.Auth;
 using DrAssistant.Api.Infrastructure;
 using Microsoft.AspNetCore.Http.Json;
 using Scalar.AspNetCore;
@@ -17,15 +18,17 @@ internal static class Extensions
             dataSource.ConnectionStringBuilder.Timeout = database.GetValue("ConnectTimeoutSeconds", 5);
             dataSource.ConnectionStringBuilder.CommandTimeout = database.GetValue("CommandTimeoutSeconds", 15);
         });
-        builder.AddRedisClient(ResourceNames.Redis, configureOptions: options =>
+        builder.AddRedisClient(ResourceNames.Redis, configureOptions: FailFast);
+        // The cache may live on a Redis of its own (ConnectionStrings:cache); by default it shares the sessions' Redis.
+        if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(RedisCache.ConnectionName)))
         {
-            // Redis is an accelerator: when it is gone, fail fast and answer from PostgreSQL.
-            options.AbortOnConnectFail = false;
-            options.BacklogPolicy = BacklogPolicy.FailFast;
-            options.ConnectTimeout = 2000;
-            options.AsyncTimeout = 1000;
-            options.SyncTimeout = 1000;
-        });
+            builder.AddKeyedRedisClient(RedisCache.ConnectionName, configureOptions: FailFast);
+        }
+        else
+        {
+            builder.Services.AddKeyedSingleton(RedisCache.ConnectionName, (sp, _) => sp.GetRequiredService<IConnectionMultiplexer>());
+        }
+
         if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(ResourceNames.MongoDatabase)))
         {
             builder.AddMongoDatabase(ResourceNames.MongoDatabase);
@@ -42,6 +45,9 @@ internal static class Extensions
         builder.Services.AddSingleton<RedisCache>();
         builder.Services.AddHostedService<CacheInvalidationRetry>();
 
+        builder.AddSessionAuthentication();
+        builder.Services.AddOptions<BootstrapOptions>().BindConfiguration(BootstrapOptions.SectionName);
+
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();
         // Malformed bodies and parameters reach the exception handler, which names the field in a 400.
@@ -51,12 +57,22 @@ internal static class Extensions
         return builder;
     }
 
+    /// <summary>When Redis is gone, fail fast: the cache answers from PostgreSQL, sessions fail closed.</summary>
+    private static void FailFast(ConfigurationOptions options)
+    {
+        options.AbortOnConnectFail = false;
+        options.BacklogPolicy = BacklogPolicy.FailFast;
+        options.ConnectTimeout = 2000;
+        options.AsyncTimeout = 1000;
+        options.SyncTimeout = 1000;
+    }
+
     public static WebApplication MapOpenApiWithUi(this WebApplication app)
     {
-        app.MapOpenApi();
+        app.MapOpenApi().AllowAnonymous();
         if (app.Environment.IsDevelopment())
         {
-            app.MapScalarApiReference();
+            app.MapScalarApiReference().AllowAnonymous();
         }
 
         return app;

@@ -1,5 +1,6 @@
 using DrAssistant.Api;
 using DrAssistant.Api.Alerts;
+using DrAssistant.Api.Auth;
 using DrAssistant.Api.Appointments;
 using DrAssistant.Api.Dashboard;
 using DrAssistant.Api.Encounters;
@@ -21,9 +22,12 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseRouting();
 app.UseMiddleware<RequestBodyLimitMiddleware>();
+app.UseAuthentication();
+app.UseAuthorization();
 app.MapDefaultEndpoints();
 app.MapOpenApiWithUi();
 
+app.MapAuthApi();
 app.MapDashboardApi();
 app.MapPatientsApi();
 app.MapTimelineApi();

@@ -1,4 +1,6 @@
+using System.Security.Claims;
 using Dapper;
+using DrAssistant.Api.Auth;
 using DrAssistant.Api.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
@@ -46,17 +48,24 @@ public static class AlertsApi
     public static IEndpointRouteBuilder MapAlertsApi(this IEndpointRouteBuilder app)
     {
         var alerts = app.MapGroup("/api/alerts").WithTags("Alerts");
-        alerts.MapGet("/", ListAlerts).WithSummary("A user's alerts, most severe first, then newest, paged");
-        alerts.MapGet("/{id:guid}", GetAlert).WithSummary("One alert");
-        alerts.MapPost("/", RaiseAlert).WithSummary("Raise an alert for a user");
-        alerts.MapPost("/{id:guid}/read", MarkRead).WithSummary("Mark an alert read (again is harmless)");
+        alerts.MapGet("/", ListAlerts).RequireAuthorization(Permissions.ReadAlerts)
+            .WithSummary("Your alerts (userId defaults to you; only administrators read others'), most severe first, then newest, paged");
+        alerts.MapGet("/{id:guid}", GetAlert).RequireAuthorization(Permissions.ReadAlerts).WithSummary("One alert");
+        alerts.MapPost("/", RaiseAlert).RequireAuthorization(Permissions.WriteAlerts).WithSummary("Raise an alert for a user");
+        alerts.MapPost("/{id:guid}/read", MarkRead).RequireAuthorization(Permissions.ReadAlerts).WithSummary("Mark an alert read (again is harmless)");
         return app;
     }
 
-    public static async Task<Results<Ok<PagedList<Alert>>, ValidationProblem>> ListAlerts(
-        NpgsqlDataSource db, Guid? userId, bool? unreadOnly, int? page, int? pageSize, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<PagedList<Alert>>, ValidationProblem, ForbidHttpResult>> ListAlerts(
+        NpgsqlDataSource db, ClaimsPrincipal user, Guid? userId, bool? unreadOnly, int? page, int? pageSize, CancellationToken cancellationToken)
     {
-        var validation = new Validation().Required("userId", userId);
+        userId ??= user.Id();
+        if (!user.IsSelfOrAdmin(userId.Value))
+        {
+            return TypedResults.Forbid();
+        }
+
+        var validation = new Validation();
         var paging = PageRequest.From(page, pageSize, validation);
         if (!validation.IsValid)
         {
@@ -73,11 +82,17 @@ public static class AlertsApi
         return TypedResults.Ok(paging.ToPage(rows));
     }
 
-    public static async Task<Results<Ok<Alert>, NotFound>> GetAlert(Guid id, NpgsqlDataSource db, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<Alert>, NotFound, ForbidHttpResult>> GetAlert(
+        Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         var alert = await FindAsync(connection, id, cancellationToken);
-        return alert is null ? TypedResults.NotFound() : TypedResults.Ok(alert);
+        if (alert is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        return user.IsSelfOrAdmin(alert.UserId) ? TypedResults.Ok(alert) : TypedResults.Forbid();
     }
 
     public static async Task<Results<Created<Alert>, ValidationProblem>> RaiseAlert(
@@ -112,14 +127,21 @@ public static class AlertsApi
         }
     }
 
-    public static async Task<Results<Ok<Alert>, NotFound>> MarkRead(Guid id, NpgsqlDataSource db, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<Alert>, NotFound, ForbidHttpResult>> MarkRead(
+        Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        // Reading twice keeps the first read_at.
-        await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE alerts SET is_read = true, read_at = coalesce(read_at, now()) WHERE id = @id", new { id }, cancellationToken: cancellationToken));
+        // Only the recipient reads an alert; reading twice keeps the first read_at.
+        var updated = await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE alerts SET is_read = true, read_at = coalesce(read_at, now()) WHERE id = @id AND user_id = @me",
+            new { id, me = user.Id() }, cancellationToken: cancellationToken));
         var alert = await FindAsync(connection, id, cancellationToken);
-        return alert is null ? TypedResults.NotFound() : TypedResults.Ok(alert);
+        if (alert is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        return updated == 1 ? TypedResults.Ok(alert) : TypedResults.Forbid();
     }
 
     public static async Task<Alert?> FindAsync(NpgsqlConnection connection, Guid id, CancellationToken cancellationToken) =>

@@ -1,4 +1,6 @@
+using System.Security.Claims;
 using Dapper;
+using DrAssistant.Api.Auth;
 using DrAssistant.Api.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -60,14 +62,15 @@ public static class AppointmentsApi
     public static IEndpointRouteBuilder MapAppointmentsApi(this IEndpointRouteBuilder app)
     {
         var appointments = app.MapGroup("/api/appointments").WithTags("Appointments");
-        appointments.MapGet("/", ListAppointments).WithSummary("A doctor's or a patient's appointments in a period, paged");
-        appointments.MapGet("/{id:guid}", GetAppointment).WithSummary("One appointment");
-        appointments.MapPost("/", BookAppointment).WithSummary("Book an appointment (the doctor's slot must be free)");
-        appointments.MapPut("/{id:guid}", RescheduleAppointment).WithSummary("Change an appointment's time, people, type or notes");
+        appointments.MapGet("/", ListAppointments).RequireAuthorization(Permissions.ReadAppointments).WithSummary("A doctor's or a patient's appointments in a period, paged");
+        appointments.MapGet("/{id:guid}", GetAppointment).RequireAuthorization(Permissions.ReadAppointments).WithSummary("One appointment");
+        appointments.MapPost("/", BookAppointment).RequireAuthorization(Permissions.WriteAppointments).WithSummary("Book an appointment (the doctor's slot must be free)");
+        appointments.MapPut("/{id:guid}", RescheduleAppointment).RequireAuthorization(Permissions.WriteAppointments).WithSummary("Change an appointment's time, people, type or notes");
         foreach (var step in Steps.Keys)
         {
             appointments.MapPost($"/{{id:guid}}/{step}", (Guid id, NpgsqlDataSource db, RedisCache cache, ClinicClock clock, CancellationToken ct) =>
                     MoveAsync(id, step, db, cache, clock, ct))
+                .RequireAuthorization(Permissions.WriteAppointments)
                 .WithName($"Appointment{string.Concat(step.Split('-').Select(w => char.ToUpperInvariant(w[0]) + w[1..]))}")
                 .WithSummary($"Mark the appointment {Steps[step].To.Replace('_', ' ')}");
         }
@@ -113,7 +116,7 @@ public static class AppointmentsApi
     }
 
     public static async Task<Results<Created<Appointment>, ValidationProblem, Conflict<ProblemDetails>>> BookAppointment(
-        AppointmentRequest request, NpgsqlDataSource db, RedisCache cache, ClinicClock clock, CancellationToken cancellationToken)
+        AppointmentRequest request, ClaimsPrincipal user, NpgsqlDataSource db, RedisCache cache, ClinicClock clock, CancellationToken cancellationToken)
     {
         var validation = Validate(request);
         if (!validation.IsValid)
@@ -121,6 +124,8 @@ public static class AppointmentsApi
             return TypedResults.ValidationProblem(validation.Errors);
         }
 
+        // Who booked it is who is signed in, whatever the body says.
+        request = request with { CreatedBy = user.Id() };
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         if (await CheckPeopleAsync(connection, request, cancellationToken) is { } invalid)
         {

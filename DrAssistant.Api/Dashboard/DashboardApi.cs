@@ -1,5 +1,7 @@
 using System.Globalization;
+using System.Security.Claims;
 using Dapper;
+using DrAssistant.Api.Auth;
 using DrAssistant.Api.Alerts;
 using DrAssistant.Api.Infrastructure;
 using DrAssistant.Api.Tasks;
@@ -84,15 +86,22 @@ public static class DashboardApi
     {
         app.MapGroup("/api/doctors").WithTags("Dashboard")
             .MapGet("/{id:guid}/dashboard", GetDashboard)
+            .RequireAuthorization(Permissions.ReadDashboard)
             .WithSummary("A doctor's day: appointments, pending tasks (most urgent first), unread alerts (most severe first)")
             .WithDescription("date is YYYY-MM-DD in timeZone (an IANA zone such as Asia/Kolkata); both default to today in the clinic's zone.");
         return app;
     }
 
-    public static async Task<Results<Ok<DoctorDashboard>, NotFound, ValidationProblem>> GetDashboard(
-        Guid id, string? date, string? timeZone, int? taskLimit, int? alertLimit,
+    public static async Task<Results<Ok<DoctorDashboard>, NotFound, ValidationProblem, ForbidHttpResult>> GetDashboard(
+        Guid id, string? date, string? timeZone, int? taskLimit, int? alertLimit, ClaimsPrincipal user,
         NpgsqlDataSource db, RedisCache cache, ClinicClock clock, IOptions<CacheOptions> lifetimes, CancellationToken cancellationToken)
     {
+        // A dashboard holds the doctor's own tasks and alerts: only they read it.
+        if (user.Id() != id)
+        {
+            return TypedResults.Forbid();
+        }
+
         var validation = new Validation()
             .Range("taskLimit", taskLimit, 1, MaxLimit)
             .Range("alertLimit", alertLimit, 1, MaxLimit);

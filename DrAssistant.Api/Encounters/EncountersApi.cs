@@ -1,4 +1,5 @@
 using Dapper;
+using DrAssistant.Api.Auth;
 using DrAssistant.Api.Infrastructure;
 using DrAssistant.Api.Orders;
 using DrAssistant.Api.Prescriptions;
@@ -23,13 +24,13 @@ public static class EncountersApi
     public static IEndpointRouteBuilder MapEncountersApi(this IEndpointRouteBuilder app)
     {
         var encounters = app.MapGroup("/api/encounters").WithTags("Encounters");
-        encounters.MapGet("/", ListEncounters).WithSummary("A patient's or a doctor's encounters, newest first, paged");
-        encounters.MapGet("/{id:guid}", GetEncounter)
+        encounters.MapGet("/", ListEncounters).RequireAuthorization(Permissions.ReadEncounters).WithSummary("A patient's or a doctor's encounters, newest first, paged");
+        encounters.MapGet("/{id:guid}", GetEncounter).RequireAuthorization(Permissions.ReadEncounters)
             .WithSummary("An encounter with the patient and doctor, its prescriptions and orders with their items");
-        encounters.MapPost("/", OpenEncounter).WithSummary("Open an encounter (optionally for an appointment)");
-        encounters.MapPut("/{id:guid}", UpdateEncounter).WithSummary("Change an encounter's type, times and chief complaint");
-        encounters.MapPost("/{id:guid}/complete", CompleteEncounter).WithSummary("Close an encounter (end time defaults to now)");
-        encounters.MapPost("/{id:guid}/cancel", CancelEncounter).WithSummary("Cancel an encounter in progress");
+        encounters.MapPost("/", OpenEncounter).RequireAuthorization(Permissions.WriteEncounters).WithSummary("Open an encounter (optionally for an appointment)");
+        encounters.MapPut("/{id:guid}", UpdateEncounter).RequireAuthorization(Permissions.WriteEncounters).WithSummary("Change an encounter's type, times and chief complaint");
+        encounters.MapPost("/{id:guid}/complete", CompleteEncounter).RequireAuthorization(Permissions.WriteEncounters).WithSummary("Close an encounter (end time defaults to now)");
+        encounters.MapPost("/{id:guid}/cancel", CancelEncounter).RequireAuthorization(Permissions.WriteEncounters).WithSummary("Cancel an encounter in progress");
         return app;
     }
 

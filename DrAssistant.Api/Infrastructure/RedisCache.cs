@@ -42,7 +42,10 @@ public sealed class RedisCache
     private readonly Counter<long> _errors;
     private readonly ConcurrentDictionary<string, byte> _pendingDeletes = new(StringComparer.Ordinal);
 
-    public RedisCache(IConnectionMultiplexer redis, ILogger<RedisCache> logger, IMeterFactory meters, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
+    /// <summary>The connection name of a Redis for the cache alone; absent, the cache uses the sessions' Redis.</summary>
+    public const string ConnectionName = "cache";
+
+    public RedisCache([FromKeyedServices(ConnectionName)] IConnectionMultiplexer redis, ILogger<RedisCache> logger, IMeterFactory meters, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
     {
         _redis = redis;
         _logger = logger;

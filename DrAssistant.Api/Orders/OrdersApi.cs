@@ -1,4 +1,5 @@
 using Dapper;
+using DrAssistant.Api.Auth;
 using DrAssistant.Api.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -34,19 +35,19 @@ public static class OrdersApi
     public static IEndpointRouteBuilder MapOrdersApi(this IEndpointRouteBuilder app)
     {
         var orders = app.MapGroup("/api/orders").WithTags("Orders");
-        orders.MapGet("/{id:guid}", GetOrder).WithSummary("An order with its items");
-        orders.MapPost("/", CreateOrder).WithSummary("Place an order (or a draft) in an encounter");
-        orders.MapPut("/{id:guid}", UpdateOrder).WithSummary("Change an order before the work starts");
-        orders.MapPost("/{id:guid}/items", AddItem).WithSummary("Add an item before the work starts");
-        orders.MapDelete("/{id:guid}/items/{itemId:guid}", RemoveItem).WithSummary("Remove an item before the work starts");
+        orders.MapGet("/{id:guid}", GetOrder).RequireAuthorization(Permissions.ReadEncounters).WithSummary("An order with its items");
+        orders.MapPost("/", CreateOrder).RequireAuthorization(Permissions.WriteOrders).WithSummary("Place an order (or a draft) in an encounter");
+        orders.MapPut("/{id:guid}", UpdateOrder).RequireAuthorization(Permissions.WriteOrders).WithSummary("Change an order before the work starts");
+        orders.MapPost("/{id:guid}/items", AddItem).RequireAuthorization(Permissions.WriteOrders).WithSummary("Add an item before the work starts");
+        orders.MapDelete("/{id:guid}/items/{itemId:guid}", RemoveItem).RequireAuthorization(Permissions.WriteOrders).WithSummary("Remove an item before the work starts");
         orders.MapPost("/{id:guid}/submit", (Guid id, NpgsqlDataSource db, CancellationToken ct) => MoveAsync(id, Submit, "submitted", db, ct))
-            .WithName("SubmitOrder").WithSummary("Submit a draft");
+            .RequireAuthorization(Permissions.WriteOrders).WithName("SubmitOrder").WithSummary("Submit a draft");
         orders.MapPost("/{id:guid}/start", (Guid id, NpgsqlDataSource db, CancellationToken ct) => MoveAsync(id, Start, "started", db, ct))
-            .WithName("StartOrder").WithSummary("Mark the work as started");
+            .RequireAuthorization(Permissions.WriteOrders).WithName("StartOrder").WithSummary("Mark the work as started");
         orders.MapPost("/{id:guid}/complete", (Guid id, NpgsqlDataSource db, CancellationToken ct) => MoveAsync(id, Complete, "completed", db, ct))
-            .WithName("CompleteOrder").WithSummary("Mark the order completed");
+            .RequireAuthorization(Permissions.WriteOrders).WithName("CompleteOrder").WithSummary("Mark the order completed");
         orders.MapPost("/{id:guid}/cancel", (Guid id, NpgsqlDataSource db, CancellationToken ct) => MoveAsync(id, Cancel, "cancelled", db, ct))
-            .WithName("CancelOrder").WithSummary("Cancel an order that is not completed");
+            .RequireAuthorization(Permissions.WriteOrders).WithName("CancelOrder").WithSummary("Cancel an order that is not completed");
         return app;
     }
 

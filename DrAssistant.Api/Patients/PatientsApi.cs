@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Dapper;
+using DrAssistant.Api.Auth;
 using DrAssistant.Api.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -20,11 +21,11 @@ public static class PatientsApi
     public static IEndpointRouteBuilder MapPatientsApi(this IEndpointRouteBuilder app)
     {
         var patients = app.MapGroup("/api/patients").WithTags("Patients");
-        patients.MapGet("/", SearchPatients).WithSummary("Search patients by name, MRN or ABHA id, paged");
-        patients.MapGet("/{id:guid}", GetPatient).WithSummary("A patient's full record");
-        patients.MapGet("/{id:guid}/demographics", GetDemographics).WithSummary("A patient's demographics (cached)");
-        patients.MapPost("/", CreatePatient).WithSummary("Register a patient");
-        patients.MapPut("/{id:guid}", UpdatePatient).WithSummary("Replace a patient's record");
+        patients.MapGet("/", SearchPatients).RequireAuthorization(Permissions.ReadPatients).WithSummary("Search patients by name, MRN or ABHA id, paged");
+        patients.MapGet("/{id:guid}", GetPatient).RequireAuthorization(Permissions.ReadPatients).WithSummary("A patient's full record");
+        patients.MapGet("/{id:guid}/demographics", GetDemographics).RequireAuthorization(Permissions.ReadPatients).WithSummary("A patient's demographics (cached)");
+        patients.MapPost("/", CreatePatient).RequireAuthorization(Permissions.WritePatients).WithSummary("Register a patient");
+        patients.MapPut("/{id:guid}", UpdatePatient).RequireAuthorization(Permissions.WritePatients).WithSummary("Replace a patient's record");
         return app;
     }
 

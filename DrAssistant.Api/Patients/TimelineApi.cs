@@ -1,4 +1,5 @@
 using Dapper;
+using DrAssistant.Api.Auth;
 using DrAssistant.Api.Encounters;
 using DrAssistant.Api.Infrastructure;
 using DrAssistant.Api.Orders;
@@ -48,6 +49,7 @@ public static class TimelineApi
     {
         app.MapGroup("/api/patients").WithTags("Patients")
             .MapGet("/{id:guid}/timeline", GetTimeline)
+            .RequireAuthorization(Permissions.ReadEncounters)
             .WithSummary("A patient's encounters, prescriptions and orders (with items), newest first; page and pageSize apply to each list");
         return app;
     }

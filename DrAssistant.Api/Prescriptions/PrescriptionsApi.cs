@@ -1,4 +1,6 @@
+using System.Security.Claims;
 using Dapper;
+using DrAssistant.Api.Auth;
 using DrAssistant.Api.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -35,16 +37,16 @@ public static class PrescriptionsApi
     public static IEndpointRouteBuilder MapPrescriptionsApi(this IEndpointRouteBuilder app)
     {
         var prescriptions = app.MapGroup("/api/prescriptions").WithTags("Prescriptions");
-        prescriptions.MapGet("/{id:guid}", GetPrescription).WithSummary("A prescription with its items");
-        prescriptions.MapPost("/", CreatePrescription).WithSummary("Write a draft prescription in an encounter, with or without items");
-        prescriptions.MapPut("/{id:guid}", UpdatePrescription).WithSummary("Change a draft's validity, pharmacy and notes");
-        prescriptions.MapPost("/{id:guid}/items", AddItem).WithSummary("Add a medication to a draft");
-        prescriptions.MapPut("/{id:guid}/items/{itemId:guid}", UpdateItem).WithSummary("Change a medication of a draft");
-        prescriptions.MapDelete("/{id:guid}/items/{itemId:guid}", RemoveItem).WithSummary("Remove a medication from a draft");
-        prescriptions.MapPost("/{id:guid}/sign", SignPrescription).WithSummary("Sign a draft (it needs at least one item)");
-        prescriptions.MapPost("/{id:guid}/send", SendPrescription).WithSummary("Send a signed prescription to a pharmacy");
-        prescriptions.MapPost("/{id:guid}/dispense", DispensePrescription).WithSummary("Record that the pharmacy dispensed it");
-        prescriptions.MapPost("/{id:guid}/cancel", CancelPrescription).WithSummary("Cancel a prescription not yet dispensed");
+        prescriptions.MapGet("/{id:guid}", GetPrescription).RequireAuthorization(Permissions.ReadEncounters).WithSummary("A prescription with its items");
+        prescriptions.MapPost("/", CreatePrescription).RequireAuthorization(Permissions.WritePrescriptions).WithSummary("Write a draft prescription in an encounter, with or without items");
+        prescriptions.MapPut("/{id:guid}", UpdatePrescription).RequireAuthorization(Permissions.WritePrescriptions).WithSummary("Change a draft's validity, pharmacy and notes");
+        prescriptions.MapPost("/{id:guid}/items", AddItem).RequireAuthorization(Permissions.WritePrescriptions).WithSummary("Add a medication to a draft");
+        prescriptions.MapPut("/{id:guid}/items/{itemId:guid}", UpdateItem).RequireAuthorization(Permissions.WritePrescriptions).WithSummary("Change a medication of a draft");
+        prescriptions.MapDelete("/{id:guid}/items/{itemId:guid}", RemoveItem).RequireAuthorization(Permissions.WritePrescriptions).WithSummary("Remove a medication from a draft");
+        prescriptions.MapPost("/{id:guid}/sign", SignPrescription).RequireAuthorization(Permissions.SignPrescriptions).WithSummary("Sign a draft (it needs at least one item)");
+        prescriptions.MapPost("/{id:guid}/send", SendPrescription).RequireAuthorization(Permissions.WritePrescriptions).WithSummary("Send a signed prescription to a pharmacy");
+        prescriptions.MapPost("/{id:guid}/dispense", DispensePrescription).RequireAuthorization(Permissions.WritePrescriptions).WithSummary("Record that the pharmacy dispensed it");
+        prescriptions.MapPost("/{id:guid}/cancel", CancelPrescription).RequireAuthorization(Permissions.WritePrescriptions).WithSummary("Cancel a prescription not yet dispensed");
         return app;
     }
 
@@ -223,18 +225,34 @@ public static class PrescriptionsApi
         return TypedResults.Ok((await FindAsync(connection, id, cancellationToken))!);
     }
 
-    public static async Task<Results<Ok<Prescription>, NotFound, Conflict<ProblemDetails>>> SignPrescription(
-        Guid id, NpgsqlDataSource db, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<Prescription>, NotFound, Conflict<ProblemDetails>, ForbidHttpResult>> SignPrescription(
+        Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        var hasItems = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-            "SELECT EXISTS (SELECT 1 FROM prescription_items WHERE prescription_id = @id)", new { id }, cancellationToken: cancellationToken));
-        if (!hasItems && await FindAsync(connection, id, cancellationToken) is { Status: "draft" })
+        var current = await FindAsync(connection, id, cancellationToken);
+        if (current is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        // Only the prescriber signs what they prescribed.
+        if (current.DoctorId != user.Id())
+        {
+            return TypedResults.Forbid();
+        }
+
+        if (current is { Status: "draft", Items.Length: 0 })
         {
             return Problems.Conflict("A prescription without items cannot be signed.", "items");
         }
 
-        return await MoveAsync(connection, id, Sign, "signed", cancellationToken);
+        var (moved, status) = await Transitions.MoveAsync(connection, "prescriptions", id, Sign, cancellationToken);
+        if (status is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        return moved ? TypedResults.Ok((await FindAsync(connection, id, cancellationToken))!) : Problems.WrongStatus("prescription", status, "signed");
     }
 
     public static async Task<Results<Ok<Prescription>, NotFound, ValidationProblem, Conflict<ProblemDetails>>> SendPrescription(

@@ -1,4 +1,6 @@
+using System.Security.Claims;
 using Dapper;
+using DrAssistant.Api.Auth;
 using DrAssistant.Api.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -25,7 +27,6 @@ public sealed record StaffTask(
 public sealed record TaskRequest(
     string? Title,
     string? TaskType,
-    Guid? CreatedBy,
     string? Priority = null,
     string? Description = null,
     Guid? AssignedTo = null,
@@ -48,25 +49,37 @@ public static class TasksApi
     public static IEndpointRouteBuilder MapTasksApi(this IEndpointRouteBuilder app)
     {
         var tasks = app.MapGroup("/api/tasks").WithTags("Tasks");
-        tasks.MapGet("/", ListTasks).WithSummary("Tasks by assignee, creator or patient, most urgent first, paged");
-        tasks.MapGet("/{id:guid}", GetTask).WithSummary("One task");
-        tasks.MapPost("/", CreateTask).WithSummary("Create a task");
-        tasks.MapPut("/{id:guid}", UpdateTask).WithSummary("Change an open task");
-        tasks.MapPost("/{id:guid}/start", (Guid id, NpgsqlDataSource db, CancellationToken ct) => MoveAsync(id, Start, "started", db, ct))
-            .WithName("StartTask").WithSummary("Start a pending task");
-        tasks.MapPost("/{id:guid}/complete", (Guid id, NpgsqlDataSource db, CancellationToken ct) => MoveAsync(id, Complete, "completed", db, ct))
-            .WithName("CompleteTask").WithSummary("Complete an open task");
-        tasks.MapPost("/{id:guid}/cancel", (Guid id, NpgsqlDataSource db, CancellationToken ct) => MoveAsync(id, Cancel, "cancelled", db, ct))
-            .WithName("CancelTask").WithSummary("Cancel an open task");
+        tasks.MapGet("/", ListTasks).RequireAuthorization(Permissions.ReadTasks)
+            .WithSummary("Your tasks (assigned to or created by you; by default those assigned to you), or a patient's, most urgent first, paged");
+        tasks.MapGet("/{id:guid}", GetTask).RequireAuthorization(Permissions.ReadTasks).WithSummary("One task");
+        tasks.MapPost("/", CreateTask).RequireAuthorization(Permissions.WriteTasks).WithSummary("Create a task");
+        tasks.MapPut("/{id:guid}", UpdateTask).RequireAuthorization(Permissions.WriteTasks).WithSummary("Change an open task");
+        tasks.MapPost("/{id:guid}/start", (Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) => MoveAsync(id, user, Start, "started", db, ct))
+            .RequireAuthorization(Permissions.WriteTasks).WithName("StartTask").WithSummary("Start a pending task");
+        tasks.MapPost("/{id:guid}/complete", (Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) => MoveAsync(id, user, Complete, "completed", db, ct))
+            .RequireAuthorization(Permissions.WriteTasks).WithName("CompleteTask").WithSummary("Complete an open task");
+        tasks.MapPost("/{id:guid}/cancel", (Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) => MoveAsync(id, user, Cancel, "cancelled", db, ct))
+            .RequireAuthorization(Permissions.WriteTasks).WithName("CancelTask").WithSummary("Cancel an open task");
         return app;
     }
 
-    public static async Task<Results<Ok<PagedList<StaffTask>>, ValidationProblem>> ListTasks(
-        NpgsqlDataSource db, Guid? assignedTo, Guid? createdBy, Guid? patientId, string? status, int? page, int? pageSize,
+    public static async Task<Results<Ok<PagedList<StaffTask>>, ValidationProblem, ForbidHttpResult>> ListTasks(
+        NpgsqlDataSource db, ClaimsPrincipal user, Guid? assignedTo, Guid? createdBy, Guid? patientId, string? status, int? page, int? pageSize,
         CancellationToken cancellationToken)
     {
+        if (assignedTo is null && createdBy is null && patientId is null)
+        {
+            assignedTo = user.Id();
+        }
+
+        // Your own tasks; a patient's tasks for clinical staff; anyone's for administrators.
+        var mine = (assignedTo is null || assignedTo == user.Id()) && (createdBy is null || createdBy == user.Id());
+        if (!user.IsAdmin() && !(mine && (patientId is null || user.Can(Permissions.ReadEncounters))))
+        {
+            return TypedResults.Forbid();
+        }
+
         var validation = new Validation()
-            .When(assignedTo is null && createdBy is null && patientId is null, "assignedTo", "Give assignedTo, createdBy or patientId.")
             .OneOf("status", status, Vocabulary.TaskStatuses, required: false);
         var paging = PageRequest.From(page, pageSize, validation);
         if (!validation.IsValid)
@@ -88,15 +101,22 @@ public static class TasksApi
         return TypedResults.Ok(paging.ToPage(rows));
     }
 
-    public static async Task<Results<Ok<StaffTask>, NotFound>> GetTask(Guid id, NpgsqlDataSource db, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<StaffTask>, NotFound, ForbidHttpResult>> GetTask(
+        Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         var task = await FindAsync(connection, id, cancellationToken);
-        return task is null ? TypedResults.NotFound() : TypedResults.Ok(task);
+        if (task is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        var visible = IsOwnedBy(task, user) || (task.PatientId is not null && user.Can(Permissions.ReadEncounters));
+        return visible ? TypedResults.Ok(task) : TypedResults.Forbid();
     }
 
     public static async Task<Results<Created<StaffTask>, ValidationProblem>> CreateTask(
-        TaskRequest request, NpgsqlDataSource db, CancellationToken cancellationToken)
+        TaskRequest request, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken cancellationToken)
     {
         var validation = Validate(request);
         if (!validation.IsValid)
@@ -111,7 +131,7 @@ public static class TasksApi
                 INSERT INTO tasks (title, description, assigned_to, created_by, patient_id, encounter_id, due_date, priority, task_type)
                 VALUES (@Title, @Description, @AssignedTo, @CreatedBy, @PatientId, @EncounterId, @DueDate, coalesce(@Priority, 'medium'), @TaskType)
                 RETURNING {Columns}
-                """, Parameters(request), cancellationToken: cancellationToken));
+                """, Parameters(request, user.Id()), cancellationToken: cancellationToken));
             return TypedResults.Created($"/api/tasks/{task.Id}", task);
         }
         catch (PostgresException ex) when (DbErrors.IsInvalid(ex))
@@ -120,8 +140,8 @@ public static class TasksApi
         }
     }
 
-    public static async Task<Results<Ok<StaffTask>, NotFound, ValidationProblem, Conflict<ProblemDetails>>> UpdateTask(
-        Guid id, TaskRequest request, NpgsqlDataSource db, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<StaffTask>, NotFound, ValidationProblem, Conflict<ProblemDetails>, ForbidHttpResult>> UpdateTask(
+        Guid id, TaskRequest request, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken cancellationToken)
     {
         var validation = Validate(request);
         if (!validation.IsValid)
@@ -132,7 +152,12 @@ public static class TasksApi
         try
         {
             await using var connection = await db.OpenConnectionAsync(cancellationToken);
-            var parameters = new DynamicParameters(Parameters(request));
+            if (await FindAsync(connection, id, cancellationToken) is { } existing && !IsOwnedBy(existing, user))
+            {
+                return TypedResults.Forbid();
+            }
+
+            var parameters = new DynamicParameters(Parameters(request, user.Id()));
             parameters.Add("id", id);
             var task = await connection.QuerySingleOrDefaultAsync<StaffTask>(new CommandDefinition($"""
                 UPDATE tasks
@@ -155,10 +180,15 @@ public static class TasksApi
         }
     }
 
-    public static async Task<Results<Ok<StaffTask>, NotFound, Conflict<ProblemDetails>>> MoveAsync(
-        Guid id, Step step, string verb, NpgsqlDataSource db, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<StaffTask>, NotFound, Conflict<ProblemDetails>, ForbidHttpResult>> MoveAsync(
+        Guid id, ClaimsPrincipal user, Step step, string verb, NpgsqlDataSource db, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        if (await FindAsync(connection, id, cancellationToken) is { } existing && !IsOwnedBy(existing, user))
+        {
+            return TypedResults.Forbid();
+        }
+
         var (moved, status) = await Transitions.MoveAsync(connection, "tasks", id, step, cancellationToken);
         if (status is null)
         {
@@ -172,15 +202,18 @@ public static class TasksApi
         await connection.QuerySingleOrDefaultAsync<StaffTask>(new CommandDefinition(
             $"SELECT {Columns} FROM tasks WHERE id = @id", new { id }, cancellationToken: cancellationToken));
 
-    private static object Parameters(TaskRequest r) => new
+    /// <summary>The assignee, the creator, or an administrator.</summary>
+    private static bool IsOwnedBy(StaffTask task, ClaimsPrincipal user) =>
+        task.AssignedTo == user.Id() || task.CreatedBy == user.Id() || user.IsAdmin();
+
+    private static object Parameters(TaskRequest r, Guid createdBy) => new
     {
-        r.Title, r.Description, r.AssignedTo, r.CreatedBy, r.PatientId, r.EncounterId, DueDate = r.DueDate?.UtcDateTime, r.Priority, r.TaskType,
+        r.Title, r.Description, r.AssignedTo, CreatedBy = createdBy, r.PatientId, r.EncounterId, DueDate = r.DueDate?.UtcDateTime, r.Priority, r.TaskType,
     };
 
     private static Validation Validate(TaskRequest r) => new Validation()
         .Required("title", r.Title, 100)
         .MaxLength("description", r.Description, 10_000)
-        .Required("createdBy", r.CreatedBy)
         .OneOf("priority", r.Priority, Vocabulary.TaskPriorities, required: false)
         .OneOf("taskType", r.TaskType, Vocabulary.TaskTypes);
 }

@@ -1,5 +1,7 @@
+using System.Security.Claims;
 using System.Text.Json;
 using Dapper;
+using DrAssistant.Api.Auth;
 using DrAssistant.Api.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
@@ -18,13 +20,14 @@ public static class UsersApi
     public static IEndpointRouteBuilder MapUsersApi(this IEndpointRouteBuilder app)
     {
         var users = app.MapGroup("/api/users").WithTags("Users");
-        users.MapGet("/", ListUsers).WithSummary("Staff, filtered by role and status, paged");
-        users.MapGet("/{id:guid}", GetUser).WithSummary("A user's profile (never the password hash)");
-        users.MapPost("/", CreateUser).WithSummary("Create a user; the password is stored only as a salted hash");
-        users.MapPut("/{id:guid}", UpdateUser).WithSummary("Update a user's profile, role and status");
-        users.MapPut("/{id:guid}/password", SetPassword).WithSummary("Set a new password");
-        users.MapGet("/{id:guid}/preferences", GetPreferences).WithSummary("A user's preferences document (cached)");
-        users.MapPut("/{id:guid}/preferences", SetPreferences).WithSummary("Replace a user's preferences document");
+        users.MapGet("/", ListUsers).RequireAuthorization(Permissions.ReadUsers).WithSummary("Staff, filtered by role and status, paged");
+        users.MapGet("/{id:guid}", GetUser).RequireAuthorization(Permissions.ReadUsers).WithSummary("A user's profile (never the password hash)");
+        users.MapPost("/", CreateUser).RequireAuthorization(Permissions.AdminUsers).WithSummary("Create a user; the password is stored only as a salted hash");
+        users.MapPut("/{id:guid}", UpdateUser).RequireAuthorization(Permissions.AdminUsers)
+            .WithSummary("Update a user's profile, role and status; a user who is no longer active loses every session");
+        users.MapPut("/{id:guid}/password", SetPassword).WithSummary("Set a new password (your own, or anyone's as an administrator)");
+        users.MapGet("/{id:guid}/preferences", GetPreferences).WithSummary("Your preferences document (cached); administrators may read anyone's");
+        users.MapPut("/{id:guid}/preferences", SetPreferences).WithSummary("Replace your preferences document");
         return app;
     }
 
@@ -95,8 +98,8 @@ public static class UsersApi
         }
     }
 
-    public static async Task<Results<Ok<UserProfile>, NotFound, ValidationProblem, Conflict<ProblemDetails>>> UpdateUser(
-        Guid id, UpdateUserRequest request, NpgsqlDataSource db, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<UserProfile>, NotFound, ValidationProblem, Conflict<ProblemDetails>, ProblemHttpResult>> UpdateUser(
+        Guid id, UpdateUserRequest request, NpgsqlDataSource db, SessionStore sessions, CancellationToken cancellationToken)
     {
         var validation = ValidateProfile(request.Username, request.Email, request.FullName, request.Role, request.Specialty,
             request.Phone, request.ProfileImageUrl)
@@ -109,6 +112,7 @@ public static class UsersApi
         try
         {
             await using var connection = await db.OpenConnectionAsync(cancellationToken);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
             var user = await connection.QuerySingleOrDefaultAsync<UserProfile>(new CommandDefinition($"""
                 UPDATE users
                 SET username = @Username, email = @Email, full_name = @FullName, role = @Role, specialty = @Specialty,
@@ -126,12 +130,27 @@ public static class UsersApi
                 request.Phone,
                 request.ProfileImageUrl,
                 request.Status,
-            }, cancellationToken: cancellationToken));
+            }, transaction, cancellationToken: cancellationToken));
             if (user is null)
             {
                 return TypedResults.NotFound();
             }
 
+            if (user.Status != "active")
+            {
+                try
+                {
+                    // Before committing: a deactivation that cannot end the sessions does not happen.
+                    await sessions.EndAllAsync(id);
+                }
+                catch (SessionStoreUnavailableException)
+                {
+                    return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service unavailable",
+                        detail: "The user's sessions cannot be ended now (the session store is unreachable); nothing was changed.");
+                }
+            }
+
+            await transaction.CommitAsync(cancellationToken);
             return TypedResults.Ok(user);
         }
         catch (PostgresException ex) when (DbErrors.IsConflict(ex))
@@ -140,9 +159,14 @@ public static class UsersApi
         }
     }
 
-    public static async Task<Results<NoContent, NotFound, ValidationProblem>> SetPassword(
-        Guid id, SetPasswordRequest request, NpgsqlDataSource db, CancellationToken cancellationToken)
+    public static async Task<Results<NoContent, NotFound, ValidationProblem, ForbidHttpResult>> SetPassword(
+        Guid id, SetPasswordRequest request, ClaimsPrincipal caller, NpgsqlDataSource db, CancellationToken cancellationToken)
     {
+        if (!caller.IsSelfOrAdmin(id))
+        {
+            return TypedResults.Forbid();
+        }
+
         var validation = new Validation();
         ValidatePassword(validation, request.Password);
         if (!validation.IsValid)
@@ -157,9 +181,14 @@ public static class UsersApi
         return updated == 0 ? TypedResults.NotFound() : TypedResults.NoContent();
     }
 
-    public static async Task<Results<Ok<JsonElement>, NotFound>> GetPreferences(
-        Guid id, NpgsqlDataSource db, RedisCache cache, IOptions<CacheOptions> lifetimes, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<JsonElement>, NotFound, ForbidHttpResult>> GetPreferences(
+        Guid id, ClaimsPrincipal caller, NpgsqlDataSource db, RedisCache cache, IOptions<CacheOptions> lifetimes, CancellationToken cancellationToken)
     {
+        if (!caller.IsSelfOrAdmin(id))
+        {
+            return TypedResults.Forbid();
+        }
+
         var preferences = await cache.GetOrLoadAsync("user-preferences", CacheKeys.UserPreferences(id), lifetimes.Value.UserPreferences,
             async ct =>
             {
@@ -172,9 +201,14 @@ public static class UsersApi
         return preferences is null ? TypedResults.NotFound() : TypedResults.Ok(preferences.Value);
     }
 
-    public static async Task<Results<Ok<JsonElement>, NotFound, ValidationProblem>> SetPreferences(
-        Guid id, JsonElement preferences, NpgsqlDataSource db, RedisCache cache, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<JsonElement>, NotFound, ValidationProblem, ForbidHttpResult>> SetPreferences(
+        Guid id, JsonElement preferences, ClaimsPrincipal caller, NpgsqlDataSource db, RedisCache cache, CancellationToken cancellationToken)
     {
+        if (!caller.IsSelfOrAdmin(id))
+        {
+            return TypedResults.Forbid();
+        }
+
         if (preferences.ValueKind != JsonValueKind.Object)
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = ["Preferences must be a JSON object."] });

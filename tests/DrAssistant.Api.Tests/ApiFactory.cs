@@ -1,5 +1,8 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Dapper;
 using DrAssistant.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -22,6 +25,39 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     public NpgsqlDataSource Db { get; private set; } = null!;
 
     public Seed Seed => new(Db);
+
+    private readonly ConcurrentDictionary<Guid, string> _tokens = new();
+
+    /// <summary>A client signed in (through the real login) as this seeded user.</summary>
+    public async Task<HttpClient> ClientAsAsync(Guid userId)
+    {
+        if (!_tokens.TryGetValue(userId, out var token))
+        {
+            token = await LoginAsync(userId);
+            _tokens[userId] = token;
+        }
+
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    /// <summary>A new user of that role and a client signed in as them.</summary>
+    public async Task<(Guid Id, HttpClient Client)> NewClientAsync(string role)
+    {
+        var id = await Seed.UserAsync(role);
+        return (id, await ClientAsAsync(id));
+    }
+
+    private async Task<string> LoginAsync(Guid userId)
+    {
+        await using var connection = await Db.OpenConnectionAsync();
+        var username = await connection.ExecuteScalarAsync<string>("SELECT username FROM users WHERE id = @userId", new { userId });
+        var response = await CreateClient().PostAsJsonAsync("/api/auth/login", new { username, password = Seed.Password }, Json);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"login as {username} failed: {(int)response.StatusCode} {body}");
+        return JsonDocument.Parse(body).RootElement.GetProperty("token").GetString()!;
+    }
 
     /// <summary>Extra settings a test class needs (e.g. a Redis that is down).</summary>
     protected virtual Dictionary<string, string?> Settings => [];

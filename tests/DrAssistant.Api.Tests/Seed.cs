@@ -6,15 +6,20 @@ namespace DrAssistant.Api.Tests;
 /// <summary>Rows for a test's setup, written straight to PostgreSQL; every name is unique, so tests never collide.</summary>
 public sealed class Seed(NpgsqlDataSource db)
 {
+    /// <summary>Every seeded user's password, so tests can sign in as anyone they create.</summary>
+    public const string Password = "seeded password 1";
+
+    private static readonly string PasswordHash = DrAssistant.Api.Users.Passwords.Hash(Password);
+
     public async Task<Guid> UserAsync(string role = "doctor", string? fullName = null, string? specialty = null)
     {
         var name = $"u{Guid.NewGuid():N}"[..20];
         await using var connection = await db.OpenConnectionAsync();
         return await connection.ExecuteScalarAsync<Guid>("""
             INSERT INTO users (username, email, full_name, role, specialty, password_hash)
-            VALUES (@name, @name || '@clinic.example', @fullName, @role, @specialty, 'not-a-login')
+            VALUES (@name, @name || '@clinic.example', @fullName, @role, @specialty, @PasswordHash)
             RETURNING id
-            """, new { name, fullName = fullName ?? $"Dr. {name}", role, specialty });
+            """, new { name, fullName = fullName ?? $"Dr. {name}", role, specialty, PasswordHash });
     }
 
     public Task<Guid> DoctorAsync(string? fullName = null, string? specialty = "General Medicine") => UserAsync("doctor", fullName, specialty);

@@ -7,8 +7,6 @@ namespace DrAssistant.Api.Tests.Patterns;
 public sealed class DashboardTests(ApiFactory api) : IClassFixture<ApiFactory>
 {
     private static readonly TimeZoneInfo Kolkata = TimeZoneInfo.FindSystemTimeZoneById("Asia/Kolkata");
-    private readonly HttpClient _client = api.CreateClient();
-
     [Fact]
     public async Task TheDaysAppointmentsComeInStartOrderWithThePatientsNameAndBirthDate()
     {
@@ -129,7 +127,7 @@ public sealed class DashboardTests(ApiFactory api) : IClassFixture<ApiFactory>
         }
 
         var dashboard = await GetAsync(doctor, "taskLimit=2");
-        var tooMany = await _client.GetAsync($"/api/doctors/{doctor}/dashboard?taskLimit=100000");
+        var tooMany = await (await api.ClientAsAsync(doctor)).GetAsync($"/api/doctors/{doctor}/dashboard?taskLimit=100000");
 
         Assert.Equal(2, dashboard.GetProperty("pendingTasks").GetProperty("items").GetArrayLength());
         Assert.Equal(5, dashboard.GetProperty("pendingTasks").GetProperty("total").GetInt32());
@@ -145,18 +143,21 @@ public sealed class DashboardTests(ApiFactory api) : IClassFixture<ApiFactory>
     {
         var doctor = await api.Seed.DoctorAsync();
 
-        var response = await _client.GetAsync($"/api/doctors/{doctor}/dashboard?{query}");
+        var response = await (await api.ClientAsAsync(doctor)).GetAsync($"/api/doctors/{doctor}/dashboard?{query}");
 
         Assert.Contains(field, await response.InvalidFieldsAsync());
     }
 
     [Fact]
-    public async Task AnUnknownDoctorOrAUserWhoIsNotADoctorIs404()
+    public async Task OnlyTheDoctorThemselvesReadsTheirDashboard()
     {
-        var nurse = await api.Seed.UserAsync("nurse");
+        var doctor = await api.Seed.DoctorAsync();
+        var (_, colleague) = await api.NewClientAsync("doctor");
+        var (nurse, nurseClient) = await api.NewClientAsync("nurse");
 
-        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync($"/api/doctors/{Guid.NewGuid()}/dashboard")).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync($"/api/doctors/{nurse}/dashboard")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await colleague.GetAsync($"/api/doctors/{doctor}/dashboard")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await nurseClient.GetAsync($"/api/doctors/{nurse}/dashboard")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await api.CreateClient().GetAsync($"/api/doctors/{doctor}/dashboard")).StatusCode);
     }
 
     [Fact]
@@ -175,7 +176,7 @@ public sealed class DashboardTests(ApiFactory api) : IClassFixture<ApiFactory>
         await api.Seed.ExecuteAsync("UPDATE appointments SET status = 'confirmed' WHERE id = @appointment", new { appointment });
         var stale = await GetAsync(doctor, "date=2026-04-02");
         // ...until a write through the API drops the key.
-        var checkIn = await _client.PostAsync($"/api/appointments/{appointment}/check-in", null);
+        var checkIn = await (await api.ClientAsAsync(doctor)).PostAsync($"/api/appointments/{appointment}/check-in", null);
         var fresh = await GetAsync(doctor, "date=2026-04-02");
 
         Assert.Equal(appointment, cachedValue[0].GetProperty("id").GetGuid());
@@ -194,10 +195,11 @@ public sealed class DashboardTests(ApiFactory api) : IClassFixture<ApiFactory>
         Assert.Empty(Ids(await GetAsync(doctor, "date=2026-05-01"), "appointments"));
         Assert.Empty(Ids(await GetAsync(doctor, "date=2026-05-02"), "appointments"));
 
-        var booked = await (await _client.PostJsonAsync("/api/appointments", Booking(doctor, patient, Local(2026, 5, 1, 11, 0)))).JsonAsync();
+        var client = await api.ClientAsAsync(doctor);
+        var booked = await (await client.PostJsonAsync("/api/appointments", Booking(doctor, patient, Local(2026, 5, 1, 11, 0)))).JsonAsync();
         var id = booked.GetProperty("id").GetGuid();
         var onFirst = Ids(await GetAsync(doctor, "date=2026-05-01"), "appointments");
-        await _client.PutJsonAsync($"/api/appointments/{id}", Booking(doctor, patient, Local(2026, 5, 2, 11, 0)));
+        await client.PutJsonAsync($"/api/appointments/{id}", Booking(doctor, patient, Local(2026, 5, 2, 11, 0)));
 
         Assert.Equal([id], onFirst);
         Assert.Empty(Ids(await GetAsync(doctor, "date=2026-05-01"), "appointments"));
@@ -211,7 +213,7 @@ public sealed class DashboardTests(ApiFactory api) : IClassFixture<ApiFactory>
 
     private async Task<JsonElement> GetAsync(Guid doctor, string query)
     {
-        var response = await _client.GetAsync($"/api/doctors/{doctor}/dashboard?{query}");
+        var response = await (await api.ClientAsAsync(doctor)).GetAsync($"/api/doctors/{doctor}/dashboard?{query}");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return await response.JsonAsync();
     }

@@ -3,9 +3,13 @@ using System.Text.Json;
 
 namespace DrAssistant.Api.Tests.Patterns;
 
-public sealed class TimelineAndEncounterTests(ApiFactory api) : IClassFixture<ApiFactory>
+public sealed class TimelineAndEncounterTests(ApiFactory api) : IClassFixture<ApiFactory>, IAsyncLifetime
 {
-    private readonly HttpClient _client = api.CreateClient();
+    private HttpClient _client = null!;
+
+    public async Task InitializeAsync() => _client = (await api.NewClientAsync("doctor")).Client;
+
+    public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task TheTimelineListsEncountersPrescriptionsAndOrdersNewestFirstWithTheirItemsAndDoctors()

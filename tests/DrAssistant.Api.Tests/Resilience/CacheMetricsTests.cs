@@ -8,7 +8,7 @@ public sealed class CacheMetricsTests(ApiFactory api) : IClassFixture<ApiFactory
     [Fact]
     public async Task CacheHitsAndMissesAreCountedPerKeyFamily()
     {
-        var client = api.CreateClient();
+        var (_, client) = await api.NewClientAsync("receptionist");
         var meters = api.Services.GetRequiredService<IMeterFactory>();
         var counts = new Dictionary<(string Instrument, string Family), long>();
         using var listener = new MeterListener

@@ -5,9 +5,13 @@ using Dapper;
 namespace DrAssistant.Api.Tests.Resilience;
 
 /// <summary>Malformed and hostile requests get a 4xx ProblemDetails and change no data; never a 500.</summary>
-public sealed class HostileInputTests(ApiFactory api) : IClassFixture<ApiFactory>
+public sealed class HostileInputTests(ApiFactory api) : IClassFixture<ApiFactory>, IAsyncLifetime
 {
-    private readonly HttpClient _client = api.CreateClient();
+    private HttpClient _client = null!;
+
+    public async Task InitializeAsync() => _client = (await api.NewClientAsync("receptionist")).Client;
+
+    public Task DisposeAsync() => Task.CompletedTask;
 
     public static TheoryData<string, string> Bodies => new()
     {

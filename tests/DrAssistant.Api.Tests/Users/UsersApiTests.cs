@@ -5,9 +5,13 @@ using DrAssistant.Api.Users;
 
 namespace DrAssistant.Api.Tests.Users;
 
-public sealed class UsersApiTests(ApiFactory api) : IClassFixture<ApiFactory>
+public sealed class UsersApiTests(ApiFactory api) : IClassFixture<ApiFactory>, IAsyncLifetime
 {
-    private readonly HttpClient _client = api.CreateClient();
+    private HttpClient _client = null!;
+
+    public async Task InitializeAsync() => _client = (await api.NewClientAsync("admin")).Client;
+
+    public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task ACreatedUserIsReadBackAsAProfileWithoutThePasswordHash()

@@ -3,10 +3,14 @@ using System.Text.Json;
 
 namespace DrAssistant.Api.Tests.Writes;
 
-public sealed class AppointmentsTests(ApiFactory api) : IClassFixture<ApiFactory>
+public sealed class AppointmentsTests(ApiFactory api) : IClassFixture<ApiFactory>, IAsyncLifetime
 {
     private static readonly DateTime Nine = new(2026, 6, 15, 3, 30, 0, DateTimeKind.Utc);
-    private readonly HttpClient _client = api.CreateClient();
+    private HttpClient _client = null!;
+
+    public async Task InitializeAsync() => _client = (await api.NewClientAsync("receptionist")).Client;
+
+    public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task AnAppointmentIsBookedCheckedInStartedAndCheckedOut()

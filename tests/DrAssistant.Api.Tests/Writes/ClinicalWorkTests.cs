@@ -4,9 +4,15 @@ using System.Text.Json;
 namespace DrAssistant.Api.Tests.Writes;
 
 /// <summary>Encounters, prescriptions and orders written through the API.</summary>
-public sealed class ClinicalWorkTests(ApiFactory api) : IClassFixture<ApiFactory>
+public sealed class ClinicalWorkTests(ApiFactory api) : IClassFixture<ApiFactory>, IAsyncLifetime
 {
-    private readonly HttpClient _client = api.CreateClient();
+    private Guid _doctor;
+    private HttpClient _client = null!;
+
+    /// <summary>Each test acts as a doctor of its own, who is also the doctor of the encounters it creates.</summary>
+    public async Task InitializeAsync() => (_doctor, _client) = await api.NewClientAsync("doctor");
+
+    public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task AnEncounterOpenedForAnAppointmentIsCompletedWithAnEndTime()
@@ -77,6 +83,27 @@ public sealed class ClinicalWorkTests(ApiFactory api) : IClassFixture<ApiFactory
         Assert.Equal("sent", (await sent.JsonAsync()).GetProperty("status").GetString());
         Assert.Equal("dispensed", (await dispensed.JsonAsync()).GetProperty("status").GetString());
         Assert.Equal(HttpStatusCode.Conflict, cancelAfterDispensing.StatusCode);
+    }
+
+    [Fact]
+    public async Task OnlyThePrescriberSignsAndANurseCannotPrescribe()
+    {
+        var encounter = await EncounterAsync();
+        var created = await (await _client.PostJsonAsync("/api/prescriptions", new
+        {
+            encounterId = encounter.Id, items = new[] { new { medicationName = "Metformin", dosage = "500 mg", frequency = "twice a day" } },
+        })).JsonAsync();
+        var (_, otherDoctor) = await api.NewClientAsync("doctor");
+        var (_, nurse) = await api.NewClientAsync("nurse");
+
+        var signedByOther = await otherDoctor.PostAsync($"/api/prescriptions/{created.GetProperty("id").GetGuid()}/sign", null);
+        var signedByNurse = await nurse.PostAsync($"/api/prescriptions/{created.GetProperty("id").GetGuid()}/sign", null);
+        var writtenByNurse = await nurse.PostJsonAsync("/api/prescriptions", new { encounterId = encounter.Id });
+
+        Assert.Equal(HttpStatusCode.Forbidden, signedByOther.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, signedByNurse.StatusCode);
+        Assert.Contains("sign:prescriptions", (await signedByNurse.JsonAsync()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Forbidden, writtenByNurse.StatusCode);
     }
 
     [Fact]
@@ -179,7 +206,7 @@ public sealed class ClinicalWorkTests(ApiFactory api) : IClassFixture<ApiFactory
 
     private async Task<(Guid Id, Guid PatientId, Guid DoctorId)> EncounterAsync()
     {
-        var (doctor, patient) = (await api.Seed.DoctorAsync(), await api.Seed.PatientAsync());
-        return (await api.Seed.EncounterAsync(doctor, patient, DateTime.UtcNow.AddMinutes(-20)), patient, doctor);
+        var patient = await api.Seed.PatientAsync();
+        return (await api.Seed.EncounterAsync(_doctor, patient, DateTime.UtcNow.AddMinutes(-20)), patient, _doctor);
     }
 }

@@ -4,9 +4,13 @@ using Dapper;
 
 namespace DrAssistant.Api.Tests.Writes;
 
-public sealed class PatientsTests(ApiFactory api) : IClassFixture<ApiFactory>
+public sealed class PatientsTests(ApiFactory api) : IClassFixture<ApiFactory>, IAsyncLifetime
 {
-    private readonly HttpClient _client = api.CreateClient();
+    private HttpClient _client = null!;
+
+    public async Task InitializeAsync() => _client = (await api.NewClientAsync("receptionist")).Client;
+
+    public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task ARegisteredPatientIsReadBackWithDocumentsAndAllergies()
