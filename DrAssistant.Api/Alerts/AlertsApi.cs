@@ -96,7 +96,7 @@ public static class AlertsApi
     }
 
     public static async Task<Results<Created<Alert>, ValidationProblem>> RaiseAlert(
-        AlertRequest request, NpgsqlDataSource db, CancellationToken cancellationToken)
+        AlertRequest request, NpgsqlDataSource db, RedisCache cache, CancellationToken cancellationToken)
     {
         var validation = new Validation()
             .Required("userId", request.UserId)
@@ -119,6 +119,7 @@ public static class AlertsApi
                 VALUES (@UserId, @PatientId, @AlertType, @Severity, @Title, @Message, @Source, @SourceId, @ActionUrl)
                 RETURNING id
                 """, request, cancellationToken: cancellationToken));
+            await cache.RemoveFamiliesAsync(CacheKeys.DoctorDashboards(request.UserId!.Value));
             return TypedResults.Created($"/api/alerts/{id}", (await FindAsync(connection, id, cancellationToken))!);
         }
         catch (PostgresException ex) when (DbErrors.IsInvalid(ex))
@@ -128,7 +129,7 @@ public static class AlertsApi
     }
 
     public static async Task<Results<Ok<Alert>, NotFound, ForbidHttpResult>> MarkRead(
-        Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken cancellationToken)
+        Guid id, ClaimsPrincipal user, NpgsqlDataSource db, RedisCache cache, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         // Only the recipient reads an alert; reading twice keeps the first read_at.
@@ -141,7 +142,13 @@ public static class AlertsApi
             return TypedResults.NotFound();
         }
 
-        return updated == 1 ? TypedResults.Ok(alert) : TypedResults.Forbid();
+        if (updated == 0)
+        {
+            return TypedResults.Forbid();
+        }
+
+        await cache.RemoveFamiliesAsync(CacheKeys.DoctorDashboards(alert.UserId));
+        return TypedResults.Ok(alert);
     }
 
     public static async Task<Alert?> FindAsync(NpgsqlConnection connection, Guid id, CancellationToken cancellationToken) =>

@@ -149,7 +149,7 @@ public static class AppointmentsApi
                 return SlotTaken();
             }
 
-            await cache.RemoveAsync(ScheduleKey(appointment, clock));
+            await InvalidateAsync(cache, clock, appointment);
             return TypedResults.Created($"/api/appointments/{appointment.Id}", appointment);
         }
         catch (PostgresException ex) when (DbErrors.IsInvalid(ex))
@@ -204,7 +204,7 @@ public static class AppointmentsApi
                 return SlotTaken();
             }
 
-            await cache.RemoveAsync(ScheduleKey(before, clock), ScheduleKey(appointment, clock));
+            await InvalidateAsync(cache, clock, before, appointment);
             return TypedResults.Ok(appointment);
         }
         catch (PostgresException ex) when (DbErrors.IsInvalid(ex))
@@ -231,8 +231,15 @@ public static class AppointmentsApi
                 : Conflict($"An appointment that is {current.Status.Replace('_', ' ')} cannot be marked {to.Replace('_', ' ')}.");
         }
 
-        await cache.RemoveAsync(ScheduleKey(appointment, clock));
+        await InvalidateAsync(cache, clock, appointment);
         return TypedResults.Ok(appointment);
+    }
+
+    /// <summary>Drops the cached schedules of the days these appointments touch, and their doctors' dashboards.</summary>
+    private static async Task InvalidateAsync(RedisCache cache, ClinicClock clock, params Appointment[] appointments)
+    {
+        await cache.RemoveAsync([.. appointments.Select(a => ScheduleKey(a, clock)).Distinct()]);
+        await cache.RemoveFamiliesAsync([.. appointments.Select(a => CacheKeys.DoctorDashboards(a.DoctorId))]);
     }
 
     /// <summary>The schedule cache key of the clinic-local day an appointment starts on.</summary>

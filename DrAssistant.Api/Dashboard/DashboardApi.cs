@@ -124,9 +124,22 @@ public static class DashboardApi
 
         day = date is null ? clock.Today(zone) : day;
         var (dayStart, dayEnd) = ClinicClock.DayRange(day, zone);
+        var (tasksShown, alertsShown) = (taskLimit ?? DefaultLimit, alertLimit ?? DefaultLimit);
 
-        // The shared schedule key names a date, not a zone: only the clinic's own days are cached.
-        var cacheKey = zone.Id == clock.ClinicZone.Id ? CacheKeys.DoctorSchedule(id, day) : null;
+        // Cache keys name a date, not a zone: only the clinic's own days are cached.
+        var clinicDay = zone.Id == clock.ClinicZone.Id;
+        var registry = CacheKeys.DoctorDashboards(id);
+        var answerKey = CacheKeys.DoctorDashboard(id, day, tasksShown, alertsShown);
+        if (clinicDay)
+        {
+            var answer = await cache.TryGetAsync<DoctorDashboard>("doctor-dashboard", answerKey, registry);
+            if (answer.Found)
+            {
+                return TypedResults.Ok(answer.Value!);
+            }
+        }
+
+        var cacheKey = clinicDay ? CacheKeys.DoctorSchedule(id, day) : null;
         var cached = cacheKey is null
             ? new CacheLookup<List<ScheduledAppointment>>(false, null, false)
             : await cache.TryGetAsync<List<ScheduledAppointment>>("doctor-schedule", cacheKey);
@@ -138,8 +151,8 @@ public static class DashboardApi
             doctorId = id,
             dayStart,
             dayEnd,
-            taskLimit = taskLimit ?? DefaultLimit,
-            alertLimit = alertLimit ?? DefaultLimit,
+            taskLimit = tasksShown,
+            alertLimit = alertsShown,
         }, cancellationToken: cancellationToken));
 
         var doctor = await results.ReadSingleOrDefaultAsync<(string FullName, long PendingTasks, long UnreadAlerts)?>();
@@ -156,7 +169,13 @@ public static class DashboardApi
             await cache.SetAsync("doctor-schedule", cacheKey, appointments, lifetimes.Value.DoctorSchedule);
         }
 
-        return TypedResults.Ok(new DoctorDashboard(id, doctor.Value.FullName, day, zone.Id, dayStart, dayEnd, appointments,
-            new Slice<StaffTask>(tasks, (int)doctor.Value.PendingTasks), new Slice<Alert>(alerts, (int)doctor.Value.UnreadAlerts)));
+        var dashboard = new DoctorDashboard(id, doctor.Value.FullName, day, zone.Id, dayStart, dayEnd, appointments,
+            new Slice<StaffTask>(tasks, (int)doctor.Value.PendingTasks), new Slice<Alert>(alerts, (int)doctor.Value.UnreadAlerts));
+        if (clinicDay && cached.Writable)
+        {
+            await cache.SetInFamilyAsync("doctor-dashboard", registry, answerKey, dashboard, lifetimes.Value.DoctorDashboard);
+        }
+
+        return TypedResults.Ok(dashboard);
     }
 }

@@ -15,6 +15,9 @@ public sealed class CacheOptions
     public TimeSpan DoctorSchedule { get; set; } = TimeSpan.FromMinutes(5);
 
     public TimeSpan UserPreferences { get; set; } = TimeSpan.FromHours(6);
+
+    /// <summary>A whole dashboard answer: short, since pending tasks and unread alerts move all day.</summary>
+    public TimeSpan DoctorDashboard { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>The key families of the design, shared with other services.</summary>
@@ -25,6 +28,15 @@ public static class CacheKeys
     public static string DoctorSchedule(Guid doctorId, DateOnly date) => $"doctor:{doctorId}:schedule:{date:yyyy-MM-dd}";
 
     public static string UserPreferences(Guid userId) => $"user:{userId}:preferences";
+
+    /// <summary>
+    /// The API's own key (not part of the shared design): a whole dashboard answer, listed in
+    /// <see cref="DoctorDashboards"/> so that any change to the doctor's appointments, tasks or alerts drops them all.
+    /// </summary>
+    public static string DoctorDashboard(Guid doctorId, DateOnly date, int taskLimit, int alertLimit) =>
+        $"doctor:{doctorId}:dashboard:{date:yyyy-MM-dd}:{taskLimit}:{alertLimit}";
+
+    public static string DoctorDashboards(Guid doctorId) => $"doctor:{doctorId}:dashboards";
 }
 
 /// <summary>
@@ -41,6 +53,7 @@ public sealed class RedisCache
     private readonly Counter<long> _misses;
     private readonly Counter<long> _errors;
     private readonly ConcurrentDictionary<string, byte> _pendingDeletes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _pendingFamilies = new(StringComparer.Ordinal);
 
     /// <summary>The connection name of a Redis for the cache alone; absent, the cache uses the sessions' Redis.</summary>
     public const string ConnectionName = "cache";
@@ -81,10 +94,10 @@ public sealed class RedisCache
     /// The cached value, if any. <see cref="CacheLookup{T}.Writable"/> is false when Redis failed or the key awaits a
     /// retried delete: then the caller must not write what it loads.
     /// </summary>
-    public async Task<CacheLookup<T>> TryGetAsync<T>(string family, string key) where T : class
+    public async Task<CacheLookup<T>> TryGetAsync<T>(string family, string key, string? registry = null) where T : class
     {
         var tag = new KeyValuePair<string, object?>("cache.family", family);
-        if (_pendingDeletes.ContainsKey(key))
+        if (_pendingDeletes.ContainsKey(key) || (registry is not null && _pendingDeletes.ContainsKey(registry)))
         {
             _misses.Add(1, tag);
             return new CacheLookup<T>(false, null, false);
@@ -122,6 +135,49 @@ public sealed class RedisCache
         }
     }
 
+    /// <summary>Caches a value and lists its key in <paramref name="registry"/>, so the whole family can be dropped.</summary>
+    public async Task SetInFamilyAsync<T>(string family, string registry, string key, T value, TimeSpan lifetime)
+    {
+        try
+        {
+            var transaction = _redis.GetDatabase().CreateTransaction();
+            _ = transaction.StringSetAsync(key, JsonSerializer.Serialize(value, _json), lifetime);
+            _ = transaction.SetAddAsync(registry, key);
+            // The list outlives its members a little, so it never forgets a live one.
+            _ = transaction.KeyExpireAsync(registry, lifetime + TimeSpan.FromMinutes(1));
+            await transaction.ExecuteAsync();
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            Failed(ex, "write", key, new("cache.family", family));
+        }
+    }
+
+    /// <summary>Drops every key listed in <paramref name="registries"/> (and the lists). Never fails the write.</summary>
+    public async Task RemoveFamiliesAsync(params string[] registries)
+    {
+        foreach (var registry in registries.Distinct(StringComparer.Ordinal))
+        {
+            try
+            {
+                await RemoveFamilyAsync(registry);
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                _pendingDeletes[registry] = 0;
+                _pendingFamilies[registry] = 0;
+                Failed(ex, "delete", registry, new("cache.family", "invalidation"));
+            }
+        }
+    }
+
+    private async Task RemoveFamilyAsync(string registry)
+    {
+        var db = _redis.GetDatabase();
+        var members = await db.SetMembersAsync(registry);
+        await db.KeyDeleteAsync(members.Select(m => (RedisKey)(string)m!).Append(registry).ToArray());
+    }
+
     /// <summary>Drops keys after a write. Never fails the write: a failed delete is retried in the background.</summary>
     public async Task RemoveAsync(params string[] keys)
     {
@@ -152,7 +208,16 @@ public sealed class RedisCache
         {
             try
             {
-                await _redis.GetDatabase().KeyDeleteAsync(key);
+                if (_pendingFamilies.ContainsKey(key))
+                {
+                    await RemoveFamilyAsync(key);
+                    _pendingFamilies.TryRemove(key, out _);
+                }
+                else
+                {
+                    await _redis.GetDatabase().KeyDeleteAsync(key);
+                }
+
                 _pendingDeletes.TryRemove(key, out _);
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException)

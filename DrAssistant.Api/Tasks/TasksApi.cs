@@ -54,11 +54,11 @@ public static class TasksApi
         tasks.MapGet("/{id:guid}", GetTask).RequireAuthorization(Permissions.ReadTasks).WithSummary("One task");
         tasks.MapPost("/", CreateTask).RequireAuthorization(Permissions.WriteTasks).WithSummary("Create a task");
         tasks.MapPut("/{id:guid}", UpdateTask).RequireAuthorization(Permissions.WriteTasks).WithSummary("Change an open task");
-        tasks.MapPost("/{id:guid}/start", (Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) => MoveAsync(id, user, Start, "started", db, ct))
+        tasks.MapPost("/{id:guid}/start", (Guid id, ClaimsPrincipal user, NpgsqlDataSource db, RedisCache cache, CancellationToken ct) => MoveAsync(id, user, Start, "started", db, cache, ct))
             .RequireAuthorization(Permissions.WriteTasks).WithName("StartTask").WithSummary("Start a pending task");
-        tasks.MapPost("/{id:guid}/complete", (Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) => MoveAsync(id, user, Complete, "completed", db, ct))
+        tasks.MapPost("/{id:guid}/complete", (Guid id, ClaimsPrincipal user, NpgsqlDataSource db, RedisCache cache, CancellationToken ct) => MoveAsync(id, user, Complete, "completed", db, cache, ct))
             .RequireAuthorization(Permissions.WriteTasks).WithName("CompleteTask").WithSummary("Complete an open task");
-        tasks.MapPost("/{id:guid}/cancel", (Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) => MoveAsync(id, user, Cancel, "cancelled", db, ct))
+        tasks.MapPost("/{id:guid}/cancel", (Guid id, ClaimsPrincipal user, NpgsqlDataSource db, RedisCache cache, CancellationToken ct) => MoveAsync(id, user, Cancel, "cancelled", db, cache, ct))
             .RequireAuthorization(Permissions.WriteTasks).WithName("CancelTask").WithSummary("Cancel an open task");
         return app;
     }
@@ -116,7 +116,7 @@ public static class TasksApi
     }
 
     public static async Task<Results<Created<StaffTask>, ValidationProblem>> CreateTask(
-        TaskRequest request, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken cancellationToken)
+        TaskRequest request, ClaimsPrincipal user, NpgsqlDataSource db, RedisCache cache, CancellationToken cancellationToken)
     {
         var validation = Validate(request);
         if (!validation.IsValid)
@@ -132,6 +132,7 @@ public static class TasksApi
                 VALUES (@Title, @Description, @AssignedTo, @CreatedBy, @PatientId, @EncounterId, @DueDate, coalesce(@Priority, 'medium'), @TaskType)
                 RETURNING {Columns}
                 """, Parameters(request, user.Id()), cancellationToken: cancellationToken));
+            await DropDashboardsAsync(cache, task);
             return TypedResults.Created($"/api/tasks/{task.Id}", task);
         }
         catch (PostgresException ex) when (DbErrors.IsInvalid(ex))
@@ -141,7 +142,7 @@ public static class TasksApi
     }
 
     public static async Task<Results<Ok<StaffTask>, NotFound, ValidationProblem, Conflict<ProblemDetails>, ForbidHttpResult>> UpdateTask(
-        Guid id, TaskRequest request, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken cancellationToken)
+        Guid id, TaskRequest request, ClaimsPrincipal user, NpgsqlDataSource db, RedisCache cache, CancellationToken cancellationToken)
     {
         var validation = Validate(request);
         if (!validation.IsValid)
@@ -152,7 +153,8 @@ public static class TasksApi
         try
         {
             await using var connection = await db.OpenConnectionAsync(cancellationToken);
-            if (await FindAsync(connection, id, cancellationToken) is { } existing && !IsOwnedBy(existing, user))
+            var existing = await FindAsync(connection, id, cancellationToken);
+            if (existing is not null && !IsOwnedBy(existing, user))
             {
                 return TypedResults.Forbid();
             }
@@ -168,6 +170,7 @@ public static class TasksApi
                 """, parameters, cancellationToken: cancellationToken));
             if (task is not null)
             {
+                await DropDashboardsAsync(cache, task, existing);
                 return TypedResults.Ok(task);
             }
 
@@ -181,7 +184,7 @@ public static class TasksApi
     }
 
     public static async Task<Results<Ok<StaffTask>, NotFound, Conflict<ProblemDetails>, ForbidHttpResult>> MoveAsync(
-        Guid id, ClaimsPrincipal user, Step step, string verb, NpgsqlDataSource db, CancellationToken cancellationToken)
+        Guid id, ClaimsPrincipal user, Step step, string verb, NpgsqlDataSource db, RedisCache cache, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         if (await FindAsync(connection, id, cancellationToken) is { } existing && !IsOwnedBy(existing, user))
@@ -195,8 +198,19 @@ public static class TasksApi
             return TypedResults.NotFound();
         }
 
-        return moved ? TypedResults.Ok((await FindAsync(connection, id, cancellationToken))!) : Problems.WrongStatus("task", status, verb);
+        if (!moved)
+        {
+            return Problems.WrongStatus("task", status, verb);
+        }
+
+        var task = (await FindAsync(connection, id, cancellationToken))!;
+        await DropDashboardsAsync(cache, task);
+        return TypedResults.Ok(task);
     }
+
+    /// <summary>A task shows on its assignee's dashboard: any change drops those cached answers (old and new assignee).</summary>
+    private static Task DropDashboardsAsync(RedisCache cache, params StaffTask?[] versions) =>
+        cache.RemoveFamiliesAsync([.. versions.Select(t => t?.AssignedTo).OfType<Guid>().Select(CacheKeys.DoctorDashboards)]);
 
     private static async Task<StaffTask?> FindAsync(NpgsqlConnection connection, Guid id, CancellationToken cancellationToken) =>
         await connection.QuerySingleOrDefaultAsync<StaffTask>(new CommandDefinition(

@@ -206,6 +206,40 @@ public sealed class DashboardTests(ApiFactory api) : IClassFixture<ApiFactory>
         Assert.Equal([id], Ids(await GetAsync(doctor, "date=2026-05-02"), "appointments"));
     }
 
+    [Fact]
+    public async Task TheCachedDashboardFollowsTasksAndAlertsWrittenThroughTheApi()
+    {
+        var doctor = await api.Seed.DoctorAsync();
+        var client = await api.ClientAsAsync(doctor);
+        Assert.Equal(0, (await GetAsync(doctor, "")).GetProperty("pendingTasks").GetProperty("total").GetInt32());
+
+        var task = await (await client.PostJsonAsync("/api/tasks", new { title = "Sign discharge summary", taskType = "documentation", assignedTo = doctor })).JsonAsync();
+        var withTask = await GetAsync(doctor, "");
+        var alert = await (await client.PostJsonAsync("/api/alerts", new { userId = doctor, alertType = "system", severity = "high", title = "Backup", message = "Tonight." })).JsonAsync();
+        var withAlert = await GetAsync(doctor, "");
+        await client.PostAsync($"/api/tasks/{task.GetProperty("id").GetGuid()}/complete", null);
+        await client.PostAsync($"/api/alerts/{alert.GetProperty("id").GetGuid()}/read", null);
+        var cleared = await GetAsync(doctor, "");
+
+        Assert.Equal([task.GetProperty("id").GetGuid()], Ids(withTask.GetProperty("pendingTasks"), "items"));
+        Assert.Equal([alert.GetProperty("id").GetGuid()], Ids(withAlert.GetProperty("unreadAlerts"), "items"));
+        Assert.Equal(0, cleared.GetProperty("pendingTasks").GetProperty("total").GetInt32());
+        Assert.Equal(0, cleared.GetProperty("unreadAlerts").GetProperty("total").GetInt32());
+    }
+
+    [Fact]
+    public async Task TheWholeAnswerIsServedFromTheCacheWhileNothingChangesThroughTheApi()
+    {
+        var doctor = await api.Seed.DoctorAsync();
+        await GetAsync(doctor, "");
+
+        // Written behind the API's back: the cached answer (short-lived) does not see it yet.
+        await api.Seed.TaskAsync(doctor, "urgent");
+        var cached = await GetAsync(doctor, "");
+
+        Assert.Equal(0, cached.GetProperty("pendingTasks").GetProperty("total").GetInt32());
+    }
+
     private static object Booking(Guid doctor, Guid patient, DateTime startUtc) => new
     {
         doctorId = doctor, patientId = patient, startTime = startUtc, endTime = startUtc.AddMinutes(20), appointmentType = "in_person",
