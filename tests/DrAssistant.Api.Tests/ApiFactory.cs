@@ -64,10 +64,14 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 
     public virtual async Task InitializeAsync()
     {
-        Database = await (await PostgresServer.GetAsync()).CreateDatabaseAsync(await MigratedTemplate.GetAsync());
+        Database = await CreateDatabaseAsync();
         RedisConnectionString ??= (await RedisServer.GetAsync()).ConnectionString;
         Db = NpgsqlDataSource.Create(Database.ConnectionString);
     }
+
+    /// <summary>A migrated database of this factory's own (by default a copy of the shared template).</summary>
+    protected virtual async Task<TestDatabase> CreateDatabaseAsync() =>
+        await (await PostgresServer.GetAsync()).CreateDatabaseAsync(await MigratedTemplate.GetAsync());
 
     async Task IAsyncLifetime.DisposeAsync()
     {
@@ -81,7 +85,9 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseEnvironment("Testing");
         builder.UseSetting("ConnectionStrings:postgresdb", Database.ConnectionString);
         builder.UseSetting("ConnectionStrings:redis", RedisConnectionString);
-        builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        // Outage tests provoke thousands of expected warnings; errors are what a failing test needs to show.
+        builder.UseSetting("Logging:LogLevel:Default", "Error");
+        builder.UseSetting("Logging:LogLevel:StackExchange.Redis", "Critical");
         builder.UseSetting("Clinic:TimeZone", "Asia/Kolkata");
         foreach (var (key, value) in Settings)
         {

@@ -16,7 +16,9 @@ public sealed class PostgresServer
 {
     public const string EnvironmentVariable = "DRASSISTANT_TEST_POSTGRES";
 
-    private static readonly Lazy<Task<PostgresServer>> Shared = new(StartAsync);
+    private static readonly Lazy<Task<PostgresServer>> Shared = new(StartSharedAsync);
+
+    private LocalCluster? _cluster;
 
     private PostgresServer(string adminConnectionString, string description, string? binDirectory)
     {
@@ -24,6 +26,27 @@ public sealed class PostgresServer
         Description = description;
         BinDirectory = binDirectory;
     }
+
+    /// <summary>
+    /// A server of the test's own, started from the local binaries, that the test may stop and start again on the same
+    /// port (an outage). Null, with the reason, when there are no local binaries (a server given by connection string
+    /// or a container is not ours to stop).
+    /// </summary>
+    public static async Task<(PostgresServer? Server, string Reason)> StartDedicatedAsync()
+    {
+        var binDirectory = FindBinDirectory();
+        return binDirectory is null
+            ? (null, "stopping PostgreSQL needs its server binaries on this machine (apt-get install postgresql)")
+            : (await StartLocalAsync(binDirectory), string.Empty);
+    }
+
+    /// <summary>Stops the server fast (connections are cut), as an outage would.</summary>
+    public Task StopAsync() => Cluster.RunPgCtlAsync("stop", "-m", "fast");
+
+    /// <summary>Starts a stopped server again, on the same port and data.</summary>
+    public Task StartAsync() => Cluster.RunPgCtlAsync("start");
+
+    private LocalCluster Cluster => _cluster ?? throw new InvalidOperationException($"This PostgreSQL ({Description}) is not ours to stop or start.");
 
     /// <summary>A connection string with the right to create databases and roles.</summary>
     public string AdminConnectionString { get; }
@@ -79,7 +102,7 @@ public sealed class PostgresServer
         await command.ExecuteNonQueryAsync();
     }
 
-    private static async Task<PostgresServer> StartAsync()
+    private static async Task<PostgresServer> StartSharedAsync()
     {
         var fromEnvironment = Environment.GetEnvironmentVariable(EnvironmentVariable);
         if (!string.IsNullOrWhiteSpace(fromEnvironment))
@@ -128,24 +151,18 @@ public sealed class PostgresServer
     private static async Task<PostgresServer> StartLocalAsync(string binDirectory)
     {
         var root = Directory.CreateTempSubdirectory("drassistant-pg-").FullName;
-        var data = Path.Combine(root, "data");
         var owner = Tools.IsRoot ? "postgres" : null;
         if (owner is not null)
         {
             await Tools.RunAsync("chown", [$"{owner}:", root]);
         }
 
+        var cluster = new LocalCluster(binDirectory, root, Tools.FreePort(), owner);
         await Tools.RunAsync(Path.Combine(binDirectory, "initdb"),
-            ["-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync"], owner);
+            ["-D", cluster.Data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync"], owner);
+        await cluster.RunPgCtlAsync("start");
 
-        var port = Tools.FreePort();
-        var pgCtl = Path.Combine(binDirectory, "pg_ctl");
-        // Durability settings off: these databases are thrown away, and the tests run much faster.
-        var options = $"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off " +
-                      "-c full_page_writes=off -c max_connections=300 -c shared_buffers=64MB";
-        await Tools.RunAsync(pgCtl, ["-D", data, "-l", Path.Combine(root, "server.log"), "-w", "-t", "60", "-o", options, "start"], owner);
-
-        var stop = string.Join(' ', new[] { pgCtl, "-D", data, "-m", "immediate", "stop" }.Select(Tools.Quote));
+        var stop = string.Join(' ', new[] { Path.Combine(binDirectory, "pg_ctl"), "-D", cluster.Data, "-m", "immediate", "stop" }.Select(Tools.Quote));
         if (owner is not null)
         {
             stop = $"runuser -u {owner} -- {stop}";
@@ -156,11 +173,32 @@ public sealed class PostgresServer
         var connectionString = new NpgsqlConnectionStringBuilder
         {
             Host = "127.0.0.1",
-            Port = port,
+            Port = cluster.Port,
             Username = "postgres",
             Database = "postgres",
         }.ConnectionString;
-        return new PostgresServer(connectionString, $"local PostgreSQL from {binDirectory} on port {port}", binDirectory);
+        return new PostgresServer(connectionString, $"local PostgreSQL from {binDirectory} on port {cluster.Port}", binDirectory)
+        {
+            _cluster = cluster,
+        };
+    }
+
+    /// <summary>A throwaway cluster in a temp folder, run as the postgres user when we are root.</summary>
+    private sealed record LocalCluster(string BinDirectory, string Root, int Port, string? Owner)
+    {
+        public string Data => Path.Combine(Root, "data");
+
+        // Durability settings off: these databases are thrown away, and the tests run much faster.
+        private string Options => $"-p {Port} -k {Root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off " +
+                                  "-c full_page_writes=off -c max_connections=300 -c shared_buffers=64MB";
+
+        public Task RunPgCtlAsync(string action, params string[] extra)
+        {
+            string[] arguments = action == "start"
+                ? ["-D", Data, "-l", Path.Combine(Root, "server.log"), "-w", "-t", "60", "-o", Options, "start"]
+                : ["-D", Data, "-w", .. extra, action];
+            return Tools.RunAsync(Path.Combine(BinDirectory, "pg_ctl"), arguments, Owner);
+        }
     }
 
     private static async Task<PostgresServer> StartContainerAsync()
