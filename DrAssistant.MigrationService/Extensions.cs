@@ -70,6 +70,12 @@ internal static class Extensions
             builder.SearchPath = schema;
         }
 
+        // The migrator reads and writes only built-in types: skip loading the server's type catalog on connect.
+        // FluentMigrator opens its connections from the connection string, so the data-source-builder form is no option.
+#pragma warning disable CS0618
+        builder.ServerCompatibilityMode = ServerCompatibilityMode.NoTypeLoading;
+#pragma warning restore CS0618
+
         return builder.ConnectionString;
     }
 }

@@ -23,6 +23,7 @@ public sealed class MigratorRunner(
     ILogger<MigratorRunner> logger)
 {
     private readonly MigrationHistory _history = new(context.Schema);
+    private Task _catalogLoaded = Task.CompletedTask;
 
     public async Task<int> RunAsync(MigratorCommand command, TextWriter output, CancellationToken cancellationToken)
     {
@@ -32,10 +33,17 @@ public sealed class MigratorRunner(
             Command = command.Verb.ToString().ToLowerInvariant(),
         };
         report.Postgres.Schema = context.Schema;
-        report.Postgres.LatestVersion = catalog.Latest;
-
-        using var activity = Telemetry.Source.StartActivity(report.Command);
         var clock = Stopwatch.StartNew();
+        using var activity = Telemetry.Source.StartActivity(report.Command);
+
+        // Generating the migrations' SQL needs no database: it runs while we connect and wait for the lock.
+        _catalogLoaded = Task.Run(() =>
+        {
+            using (report.Phase("catalog"))
+            {
+                report.Postgres.LatestVersion = catalog.Latest;
+            }
+        }, cancellationToken);
         try
         {
             report.ExitCode = command.Verb switch
@@ -68,8 +76,14 @@ public sealed class MigratorRunner(
 
     private async Task<int> UnderLockAsync(MigratorCommand command, RunReport report, CancellationToken cancellationToken)
     {
-        var connection = await OpenAsync(report, cancellationToken);
+        NpgsqlConnection connection;
+        using (report.Phase("connect"))
+        {
+            connection = await OpenAsync(report, cancellationToken);
+        }
+
         AdvisoryLock? held;
+        using (report.Phase("lock"))
         using (Telemetry.Source.StartActivity("wait for migration lock"))
         {
             held = await AdvisoryLock.AcquireAsync(
@@ -86,10 +100,17 @@ public sealed class MigratorRunner(
         await using (held)
         {
             report.LockWaitMs = Math.Round(held.Waited.TotalMilliseconds, 1);
-            var applied = await _history.ReadAsync(connection, cancellationToken);
-            var versions = Compare(applied, report);
+            await _catalogLoaded;
+            SortedDictionary<long, AppliedVersion> applied;
+            Dictionary<long, VersionReport> versions;
+            int validation;
+            using (report.Phase("history"))
+            {
+                applied = await _history.ReadAsync(connection, cancellationToken);
+                versions = Compare(applied, report);
+                validation = await ValidateAsync(command, connection, applied, versions, report, cancellationToken);
+            }
 
-            var validation = await ValidateAsync(command, connection, applied, versions, report, cancellationToken);
             if (validation != ExitCodes.Success)
             {
                 return validation;
@@ -104,10 +125,17 @@ public sealed class MigratorRunner(
                 return Rollback(command.To!.Value, migrator, applied, versions, report);
             }
 
-            var exitCode = await MigrateAsync(command.To, migrator, connection, applied, versions, report, cancellationToken);
+            int exitCode;
+            using (report.Phase("apply"))
+            {
+                exitCode = await MigrateAsync(command.To, migrator, connection, applied, versions, report, cancellationToken);
+            }
 
             // MongoDB last, under this same lock: the whole run is one critical section.
-            return exitCode == ExitCodes.Success ? await mongo.MigrateAsync(command, report, cancellationToken) : exitCode;
+            using (report.Phase("mongo"))
+            {
+                return exitCode == ExitCodes.Success ? await mongo.MigrateAsync(command, report, cancellationToken) : exitCode;
+            }
         }
     }
 
@@ -256,6 +284,7 @@ public sealed class MigratorRunner(
     {
         await using var connection = await OpenAsync(report, cancellationToken);
         var applied = await _history.ReadAsync(connection, cancellationToken);
+        await _catalogLoaded;
         var versions = Compare(applied, report);
 
         var pending = versions.Values.Count(v => v.State == VersionState.Pending);
@@ -281,6 +310,7 @@ public sealed class MigratorRunner(
     /// </summary>
     private async Task<int> ScriptAsync(MigratorCommand command, TextWriter output, CancellationToken cancellationToken)
     {
+        await _catalogLoaded;
         var from = command.From;
         if (from is null && context.ConnectionString is not null)
         {

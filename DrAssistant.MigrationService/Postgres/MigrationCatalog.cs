@@ -15,9 +15,14 @@ using Microsoft.Extensions.Options;
 namespace DrAssistant.MigrationService.Postgres;
 
 /// <summary>One migration of this build, with the SQL it runs (as FluentMigrator generates it) and its checksum.</summary>
-public sealed record CodeMigration(long Version, string Description, IReadOnlyList<string> UpSql, IReadOnlyList<string> DownSql, string Checksum)
+public sealed record CodeMigration(long Version, string Description, IReadOnlyList<string> UpSql, string Checksum)
 {
     public IMigrationInfo Info { get; init; } = null!;
+
+    /// <summary>The Down SQL, generated only when a rollback or a script needs it.</summary>
+    public IReadOnlyList<string> DownSql => DownLoader.Value;
+
+    internal Lazy<IReadOnlyList<string>> DownLoader { get; init; } = new(() => []);
 }
 
 /// <summary>
@@ -50,8 +55,11 @@ public sealed partial class MigrationCatalog(
         foreach (var (version, info) in loader.LoadMigrations())
         {
             var up = Capture(info.Migration, (m, c) => m.GetUpExpressions(c));
-            var down = Capture(info.Migration, (m, c) => m.GetDownExpressions(c));
-            result[version] = new CodeMigration(version, info.Description ?? info.GetName(), up, down, Checksum(up)) { Info = info };
+            result[version] = new CodeMigration(version, info.Description ?? info.GetName(), up, Checksum(up))
+            {
+                Info = info,
+                DownLoader = new(() => Capture(info.Migration, (m, c) => m.GetDownExpressions(c))),
+            };
         }
 
         return result;

@@ -27,6 +27,21 @@ public sealed class RunReport
     /// <summary>The whole command, from connecting to the report (process start-up excluded).</summary>
     public double DurationMs { get; set; }
 
+    /// <summary>Where the time went: catalog, connect, lock, history, apply, mongo.</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, double> PhasesMs { get; } = new();
+
+    /// <summary>Times what runs until the returned scope is disposed, under <paramref name="phase"/>.</summary>
+    public IDisposable Phase(string phase) => new PhaseTimer(this, phase);
+
+    private sealed class PhaseTimer(RunReport report, string phase) : IDisposable
+    {
+        private readonly long _started = System.Diagnostics.Stopwatch.GetTimestamp();
+
+        public void Dispose() => report.PhasesMs.AddOrUpdate(phase, Elapsed(), (_, before) => before + Elapsed());
+
+        private double Elapsed() => Math.Round(System.Diagnostics.Stopwatch.GetElapsedTime(_started).TotalMilliseconds, 1);
+    }
+
     public PostgresReport Postgres { get; } = new();
 
     /// <summary>The MongoDB side (absent for <c>rollback</c> and <c>script</c>, which do not look at MongoDB).</summary>
