@@ -74,7 +74,7 @@ public static class DashboardApi
         LIMIT @alertLimit
         """;
 
-    private const string CountsSql = """
+    public const string CountsSql = """
         SELECT u.full_name,
                (SELECT count(*) FROM tasks WHERE assigned_to = u.id AND status = 'pending') AS pending_tasks,
                (SELECT count(*) FROM alerts WHERE user_id = u.id AND NOT is_read) AS unread_alerts

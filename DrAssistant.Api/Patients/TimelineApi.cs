@@ -41,7 +41,7 @@ public static class TimelineApi
         LIMIT @Limit OFFSET @Offset
         """;
 
-    private const string PatientSql = """
+    public const string PatientSql = """
         SELECT id, mrn, abha_id, first_name, last_name, date_of_birth, gender, phone, email FROM patients WHERE id = @id
         """;
 
