@@ -34,7 +34,7 @@ internal sealed class SeederRunner(DemoSeeder demo, Generator generator, ILogger
         catch (Exception ex) when (ex is NpgsqlException or MongoException or InvalidOperationException or TimeoutException)
         {
             report.Status = "failed";
-            report.Error = ex is PostgresException pg ? $"{pg.MessageText} ({pg.SqlState}{(pg.ConstraintName is null ? "" : $", {pg.ConstraintName}")})" : ex.Message;
+            report.Error = Explain(ex);
             report.ExitCode = ExitCodes.Failure;
             logger.LogError("{Command} failed: {Error}", report.Command, report.Error);
             logger.LogDebug(ex, "Failure details");
@@ -50,4 +50,12 @@ internal sealed class SeederRunner(DemoSeeder demo, Generator generator, ILogger
         activity?.SetTag("exit_code", report.ExitCode);
         return report.ExitCode;
     }
+
+    private static string Explain(Exception ex) => ex switch
+    {
+        PostgresException { SqlState: PostgresErrorCodes.UndefinedTable } pg =>
+            $"{pg.MessageText}: the database has no schema yet. Run the migrations first (dotnet run --project DrAssistant.MigrationService).",
+        PostgresException pg => $"{pg.MessageText} ({pg.SqlState}{(pg.ConstraintName is null ? "" : $", constraint {pg.ConstraintName}")})",
+        _ => ex.Message,
+    };
 }
