@@ -10,8 +10,8 @@ namespace DrAssistant.Seeder.Generate;
 /// Makes <c>generate</c>'s rows, fast: names, streets and addresses are drawn once into pools (with Bogus) and then
 /// picked with a plain <see cref="Random"/>; the clinical words come from the <see cref="Catalogue"/>. Every value
 /// respects the schema's CHECK constraints and foreign keys, and no doctor is ever booked twice at once.
-/// Unique columns (usernames, emails, MRNs, ABHA ids) carry a run number, so a second run with --force adds rows
-/// instead of colliding with the first.
+/// Unique columns (usernames, emails, MRNs, ABHA ids) and the ids carry a run number, so a second run with --force
+/// adds rows instead of colliding with the first; everything else follows the seed.
 /// </summary>
 internal sealed class RowFactory
 {
@@ -28,6 +28,7 @@ internal sealed class RowFactory
     private static readonly double[] BloodGroupWeights = [.. Catalogue.BloodGroupWeights.Select(w => (double)w)];
 
     private readonly Random _random;
+    private readonly Random _ids;
     private readonly GeneratePlan _plan;
     private readonly ClinicCalendar _calendar;
     private readonly DateTime _now;
@@ -43,6 +44,8 @@ internal sealed class RowFactory
     public RowFactory(GeneratePlan plan, ClinicCalendar calendar, DateTime nowUtc, int seed, int run)
     {
         _random = new Random(seed);
+        // Ids come from a stream of their own that also depends on the run, so a --force run never reuses a key.
+        _ids = new Random(unchecked((seed * 1_000_003) ^ run));
         _plan = plan;
         _calendar = calendar;
         _now = nowUtc;
@@ -360,7 +363,7 @@ internal sealed class RowFactory
     private Guid NewId()
     {
         Span<byte> bytes = stackalloc byte[16];
-        _random.NextBytes(bytes);
+        _ids.NextBytes(bytes);
         bytes[6] = (byte)((bytes[6] & 0x0F) | 0x40);
         bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
         return new Guid(bytes, bigEndian: true);
