@@ -11,7 +11,7 @@ public enum SeederVerb
 
 /// <summary>
 /// The seeder's command line: <c>demo [--seed N]</c> or <c>generate --patients N [--appointments-per-patient K]
-/// [--doctors D] [--batch B] [--seed N] [--force]</c>, plus <c>--json</c>. There is no default command: seeding a
+/// [--doctors D] [--batch B] [--parallel P] [--seed N] [--force]</c>, plus <c>--json</c>. There is no default command: seeding a
 /// database is always asked for by name. Arguments of the form <c>--Section:Key=value</c> are configuration and
 /// pass through to the host.
 /// </summary>
@@ -21,6 +21,7 @@ public sealed record SeederCommand(SeederVerb Verb, string? Error = null)
     public const int DefaultGenerateSeed = 1;
     public const int DefaultAppointmentsPerPatient = 5;
     public const int DefaultBatch = 50_000;
+    public const int DefaultParallel = 2;
 
     public const string Usage = """
         Usage: DrAssistant.Seeder <command> [options] [--Section:Key=value ...]
@@ -35,6 +36,7 @@ public sealed record SeederCommand(SeederVerb Verb, string? Error = null)
             [--appointments-per-patient K] default 5
             [--doctors D]                  default: enough for about 16 appointments per doctor per clinic day
             [--batch B]                    appointments per transaction, default 50000
+            [--parallel P]                 connections copying at once, default 2
             [--seed N]                     default 1
             [--force]                      add to a database that already has data
 
@@ -58,6 +60,9 @@ public sealed record SeederCommand(SeederVerb Verb, string? Error = null)
 
     public int Batch { get; init; } = DefaultBatch;
 
+    /// <summary>generate: how many connections copy chunks at once.</summary>
+    public int Parallel { get; init; } = DefaultParallel;
+
     public bool Force { get; init; }
 
     public bool Json { get; init; }
@@ -70,7 +75,7 @@ public sealed record SeederCommand(SeederVerb Verb, string? Error = null)
     public static SeederCommand Parse(IReadOnlyList<string> args)
     {
         SeederVerb? verb = null;
-        int? seed = null, patients = null, perPatient = null, doctors = null, batch = null;
+        int? seed = null, patients = null, perPatient = null, doctors = null, batch = null, parallel = null;
         bool json = false, force = false;
         var configuration = new List<string>();
 
@@ -85,7 +90,7 @@ public sealed record SeederCommand(SeederVerb Verb, string? Error = null)
                 case "--force":
                     force = true;
                     break;
-                case "--seed" or "--patients" or "--appointments-per-patient" or "--doctors" or "--batch":
+                case "--seed" or "--patients" or "--appointments-per-patient" or "--doctors" or "--batch" or "--parallel":
                     var minimum = arg is "--seed" or "--appointments-per-patient" ? 0 : 1;
                     if (i + 1 >= args.Count || !TryParseNumber(args[i + 1], minimum, out var number))
                     {
@@ -98,6 +103,7 @@ public sealed record SeederCommand(SeederVerb Verb, string? Error = null)
                         case "--patients": patients = number; break;
                         case "--appointments-per-patient": perPatient = number; break;
                         case "--doctors": doctors = number; break;
+                        case "--parallel": parallel = number; break;
                         default: batch = number; break;
                     }
 
@@ -130,7 +136,7 @@ public sealed record SeederCommand(SeederVerb Verb, string? Error = null)
 
         if (verb == SeederVerb.Demo)
         {
-            if (patients is not null || perPatient is not null || doctors is not null || batch is not null || force)
+            if (patients is not null || perPatient is not null || doctors is not null || batch is not null || parallel is not null || force)
             {
                 return Invalid("demo takes only --seed (and --json); the other options are for generate.");
             }
@@ -155,6 +161,7 @@ public sealed record SeederCommand(SeederVerb Verb, string? Error = null)
             AppointmentsPerPatient = perPatient ?? DefaultAppointmentsPerPatient,
             Doctors = doctors,
             Batch = batch ?? DefaultBatch,
+            Parallel = parallel ?? DefaultParallel,
             Force = force,
             Json = json,
             ConfigurationArguments = configuration,

@@ -62,7 +62,7 @@ internal sealed class Generator(SeederConnections connections, ClinicCalendar ca
             Copy(connection, ClinicTables.Patients, batch, timings, cancellationToken);
         }
 
-        await CopyChunksAsync(connection, factory, plan, patientIds, command.Batch, timings, cancellationToken);
+        await CopyChunksAsync(database, factory, plan, patientIds, command.Batch, command.Parallel, timings, cancellationToken);
         clock.Stop();
 
         var analyze = Stopwatch.StartNew();
@@ -90,13 +90,18 @@ internal sealed class Generator(SeederConnections connections, ClinicCalendar ca
 
     /// <summary>
     /// Appointments and what follows them, in chunks: one thread generates (doctor by doctor, so a doctor's day is
-    /// planned as a whole and never double-booked) while this one copies the previous chunk in its own transaction.
+    /// planned as a whole and never double-booked) while <paramref name="writers"/> connections copy the chunks, each
+    /// chunk in its own transaction. The server's work (foreign-key checks, index updates) is most of the cost, and
+    /// one connection is one server process, so a second writer uses a second core.
     /// </summary>
     private async Task CopyChunksAsync(
-        NpgsqlConnection connection, RowFactory factory, GeneratePlan plan, Guid[] patientIds, int batch,
+        NpgsqlDataSource database, RowFactory factory, GeneratePlan plan, Guid[] patientIds, int batch, int writers,
         Dictionary<string, TableTiming> timings, CancellationToken cancellationToken)
     {
-        var chunks = Channel.CreateBounded<ClinicRows>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var chunks = Channel.CreateBounded<ClinicRows>(new BoundedChannelOptions(writers) { SingleWriter = true });
+        long written = 0;
+
         var producer = Task.Run(async () =>
         {
             try
@@ -111,40 +116,50 @@ internal sealed class Generator(SeederConnections connections, ClinicCalendar ca
                     offset += count;
                     if (rows.Appointments.Count >= batch || doctor == plan.Doctors - 1)
                     {
-                        await chunks.Writer.WriteAsync(rows, cancellationToken);
+                        await chunks.Writer.WriteAsync(rows, stop.Token);
                         rows = new ClinicRows();
                     }
                 }
-
+            }
+            finally
+            {
                 chunks.Writer.Complete();
             }
-            catch (Exception ex)
-            {
-                chunks.Writer.Complete(ex);
-            }
-        }, cancellationToken);
+        }, stop.Token);
 
-        long written = 0;
-        await foreach (var rows in chunks.Reader.ReadAllAsync(cancellationToken))
+        async Task WriteAsync()
         {
-            await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
+            try
             {
-                Copy(connection, ClinicTables.Appointments, rows.Appointments, timings, cancellationToken);
-                Copy(connection, ClinicTables.Encounters, rows.Encounters, timings, cancellationToken);
-                Copy(connection, ClinicTables.Prescriptions, rows.Prescriptions, timings, cancellationToken);
-                Copy(connection, ClinicTables.PrescriptionItems, rows.PrescriptionItems, timings, cancellationToken);
-                Copy(connection, ClinicTables.Orders, rows.Orders, timings, cancellationToken);
-                Copy(connection, ClinicTables.OrderItems, rows.OrderItems, timings, cancellationToken);
-                Copy(connection, ClinicTables.Tasks, rows.Tasks, timings, cancellationToken);
-                Copy(connection, ClinicTables.Alerts, rows.Alerts, timings, cancellationToken);
-                await transaction.CommitAsync(cancellationToken);
-            }
+                await using var connection = await database.OpenConnectionAsync(stop.Token);
+                await foreach (var rows in chunks.Reader.ReadAllAsync(stop.Token))
+                {
+                    await using (var transaction = await connection.BeginTransactionAsync(stop.Token))
+                    {
+                        Copy(connection, ClinicTables.Appointments, rows.Appointments, timings, stop.Token);
+                        Copy(connection, ClinicTables.Encounters, rows.Encounters, timings, stop.Token);
+                        Copy(connection, ClinicTables.Prescriptions, rows.Prescriptions, timings, stop.Token);
+                        Copy(connection, ClinicTables.PrescriptionItems, rows.PrescriptionItems, timings, stop.Token);
+                        Copy(connection, ClinicTables.Orders, rows.Orders, timings, stop.Token);
+                        Copy(connection, ClinicTables.OrderItems, rows.OrderItems, timings, stop.Token);
+                        Copy(connection, ClinicTables.Tasks, rows.Tasks, timings, stop.Token);
+                        Copy(connection, ClinicTables.Alerts, rows.Alerts, timings, stop.Token);
+                        await transaction.CommitAsync(stop.Token);
+                    }
 
-            written += rows.Appointments.Count;
-            logger.LogInformation("{Written:N0} of {Total:N0} appointments written, with their encounters and the rest.", written, plan.Appointments);
+                    var total = Interlocked.Add(ref written, rows.Appointments.Count);
+                    logger.LogInformation("{Written:N0} of {Total:N0} appointments written, with their encounters and the rest.", total, plan.Appointments);
+                }
+            }
+            catch
+            {
+                // One writer failing stops the others and the producer; its exception is the one reported.
+                await stop.CancelAsync();
+                throw;
+            }
         }
 
-        await producer;
+        await Task.WhenAll([producer, .. Enumerable.Range(0, writers).Select(_ => Task.Run(WriteAsync, stop.Token))]);
     }
 
     private static void Copy<TRow>(
@@ -157,9 +172,13 @@ internal sealed class Generator(SeederConnections connections, ClinicCalendar ca
 
         var started = Stopwatch.GetTimestamp();
         var copied = table.Copy(connection, rows, cancellationToken);
+        var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
         var timing = timings[table.Name];
-        timing.Rows += copied;
-        timing.Seconds += Stopwatch.GetElapsedTime(started).TotalSeconds;
+        lock (timing)
+        {
+            timing.Rows += copied;
+            timing.Seconds += elapsed;
+        }
     }
 
     /// <summary>What is already there, in words, or null for a database without users and patients.</summary>
