@@ -29,20 +29,14 @@ internal sealed class DemoNotes(SeederConnections connections, ClinicCalendar ca
             return new NotesReport { Status = "skipped", Reason = "MongoDB is not configured (ConnectionStrings:mongodb)." };
         }
 
-        var ids = Enumerable.Range(0, DemoClinic.MaxEncounters).Select(i => DemoClinic.EncounterId(seed, i)).ToArray();
-        var encounters = await EncountersAsync(ids, cancellationToken);
-        var medications = await MedicationsAsync(ids, cancellationToken);
-        var diagnostics = await DiagnosticsAsync(ids, cancellationToken);
-
+        var notes = await BuildAsync(seed, today, cancellationToken);
         var collection = mongo.GetCollection<ClinicalNote>(ClinicalNote.CollectionName);
-        var encounterIds = encounters.Select(e => e.Id).ToList();
+        var encounterIds = notes.Select(n => n.EncounterId).ToList();
         var documented = (await (await collection.DistinctAsync(
                 n => n.EncounterId, Builders<ClinicalNote>.Filter.In(n => n.EncounterId, encounterIds), cancellationToken: cancellationToken))
             .ToListAsync(cancellationToken)).ToHashSet();
 
-        var missing = encounters.Where(e => !documented.Contains(e.Id))
-            .Select(e => Note(seed, today, e, medications[e.Id].ToList(), diagnostics[e.Id].ToList()))
-            .ToList();
+        var missing = notes.Where(n => !documented.Contains(n.EncounterId)).ToList();
         var inserted = 0;
         if (missing.Count > 0)
         {
@@ -65,6 +59,16 @@ internal sealed class DemoNotes(SeederConnections connections, ClinicCalendar ca
             Inserted = inserted,
             AlreadyThere = documented.Count,
         };
+    }
+
+    /// <summary>A SOAP note for every encounter of this seed's demo that is stored in PostgreSQL (none is written here).</summary>
+    public async Task<List<ClinicalNote>> BuildAsync(int seed, DateOnly today, CancellationToken cancellationToken)
+    {
+        var ids = Enumerable.Range(0, DemoClinic.MaxEncounters).Select(i => DemoClinic.EncounterId(seed, i)).ToArray();
+        var encounters = await EncountersAsync(ids, cancellationToken);
+        var medications = await MedicationsAsync(ids, cancellationToken);
+        var diagnostics = await DiagnosticsAsync(ids, cancellationToken);
+        return [.. encounters.Select(e => Note(seed, today, e, [.. medications[e.Id]], [.. diagnostics[e.Id]]))];
     }
 
     private async Task<List<EncounterInfo>> EncountersAsync(Guid[] ids, CancellationToken cancellationToken)
