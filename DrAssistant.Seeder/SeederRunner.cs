@@ -31,13 +31,21 @@ internal sealed class SeederRunner(DemoSeeder demo, Generator generator, ILogger
                 _ => ExitCodes.BadArguments,
             };
         }
-        catch (Exception ex) when (ex is NpgsqlException or MongoException or InvalidOperationException or TimeoutException)
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             report.Status = "failed";
             report.Error = Explain(ex);
             report.ExitCode = ExitCodes.Failure;
             logger.LogError("{Command} failed: {Error}", report.Command, report.Error);
-            logger.LogDebug(ex, "Failure details");
+            if (ex is NpgsqlException or MongoException or InvalidOperationException or TimeoutException)
+            {
+                logger.LogDebug(ex, "Failure details");
+            }
+            else
+            {
+                // Not a failure we expect (a server, a connection, a setting): the stack trace is for whoever fixes it.
+                logger.LogError(ex, "Unexpected failure");
+            }
             activity?.SetStatus(ActivityStatusCode.Error, report.Error);
         }
 

@@ -34,9 +34,10 @@ internal sealed class RowFactory
     private readonly DateTime _now;
     private readonly int _run;
     private readonly string _tag;
-    private readonly string[] _femaleNames;
-    private readonly string[] _maleNames;
-    private readonly string[] _lastNames;
+    private readonly string[] _internationalFemaleNames;
+    private readonly string[] _internationalMaleNames;
+    private readonly string[] _indianLastNames;
+    private readonly string[] _internationalLastNames;
     private readonly string[] _addresses;
     private readonly string[] _emergencyContacts;
     private readonly Scenario[][] _scenariosBySpecialty;
@@ -54,9 +55,10 @@ internal sealed class RowFactory
 
         var indian = new Faker("en_IND") { Random = new Randomizer(seed) };
         var international = new Faker("en") { Random = new Randomizer(seed + 1) };
-        _femaleNames = [.. Catalogue.IndianFemaleNames, .. Enumerable.Range(0, 300).Select(_ => international.Name.FirstName(Bogus.DataSets.Name.Gender.Female))];
-        _maleNames = [.. Catalogue.IndianMaleNames, .. Enumerable.Range(0, 300).Select(_ => international.Name.FirstName(Bogus.DataSets.Name.Gender.Male))];
-        _lastNames = [.. Enumerable.Range(0, 900).Select(_ => indian.Name.LastName()), .. Enumerable.Range(0, 300).Select(_ => international.Name.LastName())];
+        _internationalFemaleNames = [.. Enumerable.Range(0, 300).Select(_ => international.Name.FirstName(Bogus.DataSets.Name.Gender.Female))];
+        _internationalMaleNames = [.. Enumerable.Range(0, 300).Select(_ => international.Name.FirstName(Bogus.DataSets.Name.Gender.Male))];
+        _indianLastNames = [.. Enumerable.Range(0, 900).Select(_ => indian.Name.LastName())];
+        _internationalLastNames = [.. Enumerable.Range(0, 300).Select(_ => international.Name.LastName())];
         _addresses = [.. Enumerable.Range(0, 4000).Select(_ =>
         {
             var (city, state, pin) = Catalogue.Cities[_random.Next(Catalogue.Cities.Length)];
@@ -71,7 +73,7 @@ internal sealed class RowFactory
         })];
         _emergencyContacts = [.. Enumerable.Range(0, 2000).Select(_ => JsonSerializer.Serialize(new
         {
-            name = $"{Pick(_random.Next(2) == 0 ? _femaleNames : _maleNames)} {Pick(_lastNames)}",
+            name = FullName(_random.Next(2) == 0),
             relation = Pick(Catalogue.Relations),
             phone = Mobile(),
         }, Json))];
@@ -87,8 +89,7 @@ internal sealed class RowFactory
         var joined = _calendar.ToUtc(_plan.Today.AddMonths(-GeneratePlan.MonthsBack - 1), new TimeOnly(10, 0));
         UserRow User(string role, int n, string? specialty)
         {
-            var female = _random.Next(2) == 0;
-            var name = $"{Pick(female ? _femaleNames : _maleNames)} {Pick(_lastNames)}";
+            var name = FullName(_random.Next(2) == 0);
             var username = $"{role}.{_tag}.{n}";
             return new UserRow(NewId(), username, $"{username}@generated.example", role == "doctor" ? $"Dr. {name}" : name,
                 role, specialty, Mobile(), passwordHash, joined, "active", null);
@@ -110,8 +111,7 @@ internal sealed class RowFactory
             ids[i] = id;
             var roll = _random.Next(100);
             var gender = roll < 50 ? "female" : roll < 98 ? "male" : "other";
-            var first = Pick(gender == "female" || (gender == "other" && roll == 98) ? _femaleNames : _maleNames);
-            var last = Pick(_lastNames);
+            var (first, last) = Name(gender == "female" || (gender == "other" && roll == 98));
             var age = _random.Next(5) == 0 ? _random.Next(0, 16) : (_random.Next(16, 89) + _random.Next(16, 71)) / 2;
             var birth = _plan.Today.AddDays(-(age * 365) - _random.Next(365));
             string[]? allergies = _random.Next(20) switch
@@ -124,8 +124,9 @@ internal sealed class RowFactory
             rows.Add(new PatientRow(
                 id,
                 $"G{_tag}-{i + 1:D8}",
-                // 14 digits: the run number, then the patient's number, so ids are unique within and across runs.
-                Abha(((long)_run * 100_000_000L) + i),
+                // 14 digits: the run number, then the patient's number scrambled by a bijection of 0..10^8 (the
+                // multiplier is prime to 10), so ids look random yet are unique within and across runs.
+                Abha(((long)_run * 100_000_000L) + ((((long)i * 48_271L) + 12_345L) % 100_000_000L)),
                 first, last, birth, gender, Mobile(),
                 _random.Next(10) < 3 ? $"p{_tag}.{i + 1}@mail.example" : null,
                 Pick(_addresses), Pick(_emergencyContacts),
@@ -367,6 +368,17 @@ internal sealed class RowFactory
         bytes[6] = (byte)((bytes[6] & 0x0F) | 0x40);
         bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
         return new Guid(bytes, bigEndian: true);
+    }
+
+    /// <summary>Three in four Indian, the rest international; first and last name from the same part of the world.</summary>
+    private (string First, string Last) Name(bool female) => _random.Next(4) < 3
+        ? (Pick(female ? Catalogue.IndianFemaleNames : Catalogue.IndianMaleNames), Pick(_indianLastNames))
+        : (Pick(female ? _internationalFemaleNames : _internationalMaleNames), Pick(_internationalLastNames));
+
+    private string FullName(bool female)
+    {
+        var (first, last) = Name(female);
+        return $"{first} {last}";
     }
 
     private T Pick<T>(T[] items) => items[_random.Next(items.Length)];
