@@ -13,6 +13,7 @@ internal static class ResourceNames
     public const string Redis = "redis";
     public const string Migrations = "migrations";
     public const string Api = "api";
+    public const string Seeder = "seeder";
 
     /// <summary>The database name inside PostgreSQL and MongoDB.</summary>
     public const string DatabaseName = "dr_assistant";
