@@ -357,27 +357,31 @@ public static class NotesApi
     private static Task<ClinicalNote?> FindAsync(NotesStore store, ObjectId id, CancellationToken cancellationToken) =>
         store.Notes.Find(n => n.Id == id).FirstOrDefaultAsync(cancellationToken)!;
 
-    /// <summary>
-    /// One conditional write: it applies only if the note is still at <paramref name="version"/> and in one of
-    /// <paramref name="statuses"/>, so a concurrent writer cannot be overwritten. Null when the condition failed.
-    /// </summary>
+    /// <summary>One conditional write (see <see cref="WriteFilter"/>); null when the condition failed.</summary>
     private static Task<ClinicalNote?> WriteAsync(
-        NotesStore store, ObjectId id, int version, NoteStatus[] statuses, UpdateDefinition<ClinicalNote> changes, CancellationToken cancellationToken)
+        NotesStore store, ObjectId id, int version, NoteStatus[] statuses, UpdateDefinition<ClinicalNote> changes, CancellationToken cancellationToken) =>
+        store.Notes.FindOneAndUpdateAsync(
+            WriteFilter(id, version, statuses),
+            changes,
+            new FindOneAndUpdateOptions<ClinicalNote> { ReturnDocument = ReturnDocument.After },
+            cancellationToken)!;
+
+    /// <summary>
+    /// The note, only if it is still at <paramref name="version"/> and in one of <paramref name="statuses"/>: the
+    /// check and the write are one operation on the server, so a concurrent writer can never be overwritten.
+    /// </summary>
+    internal static FilterDefinition<ClinicalNote> WriteFilter(ObjectId id, int version, NoteStatus[] statuses)
     {
         var filter = Builders<ClinicalNote>.Filter;
         // A note written by another service may have no edit count yet: that is version 0.
         var atVersion = version == 0
             ? filter.Eq(n => n.Metadata!.EditCount, 0) | filter.Eq(n => n.Metadata!.EditCount, null)
             : filter.Eq(n => n.Metadata!.EditCount, version);
-        return store.Notes.FindOneAndUpdateAsync(
-            filter.Eq(n => n.Id, id) & filter.In(n => n.Status, statuses) & atVersion,
-            changes,
-            new FindOneAndUpdateOptions<ClinicalNote> { ReturnDocument = ReturnDocument.After },
-            cancellationToken)!;
+        return filter.Eq(n => n.Id, id) & filter.In(n => n.Status, statuses) & atVersion;
     }
 
     /// <summary>What every write changes: the time, the version (edit count) and the history.</summary>
-    private static UpdateDefinition<ClinicalNote> Written(DateTime now, NoteEdit edit)
+    internal static UpdateDefinition<ClinicalNote> Written(DateTime now, NoteEdit edit)
     {
         var update = Builders<ClinicalNote>.Update;
         return update.Combine(

@@ -56,12 +56,12 @@ public sealed class RecordingSweep(NotesStore store, IOptions<RecordingOptions> 
         // Every file a recording refers to. One pass over the recordings (there is no index on fileId to look them up
         // by); a clinic's recordings fit in memory as ids.
         var referenced = new HashSet<ObjectId>();
-        using (var cursor = await store.Recordings.Find(FilterDefinition<VoiceRecording>.Empty)
-            .Project(r => r.FileId).ToCursorAsync(cancellationToken))
+        var fileIds = Builders<VoiceRecording>.Projection.Include(r => r.FileId).Exclude(r => r.Id);
+        using (var cursor = await store.Recordings.Find(FilterDefinition<VoiceRecording>.Empty).Project(fileIds).ToCursorAsync(cancellationToken))
         {
             while (await cursor.MoveNextAsync(cancellationToken))
             {
-                referenced.UnionWith(cursor.Current);
+                referenced.UnionWith(cursor.Current.Select(r => r["fileId"].AsObjectId));
             }
         }
 

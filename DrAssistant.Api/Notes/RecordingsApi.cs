@@ -280,7 +280,7 @@ public static class RecordingsApi
         if (outcome == RangeOutcome.Unsatisfiable)
         {
             await audio.DisposeAsync();
-            request.HttpContext.Response.Headers.ContentRange = $"bytes */{recording.FileSize}";
+            request.HttpContext.Response.Headers.ContentRange = $"bytes */{audio.Length}";
             return TypedResults.Problem(
                 title: "Range not satisfiable",
                 detail: $"The recording has {audio.Length} bytes.",
