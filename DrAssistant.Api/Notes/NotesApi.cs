@@ -86,19 +86,7 @@ public static class NotesApi
             return NotesStore.NotConfigured();
         }
 
-        var filter = Builders<ClinicalNote>.Filter;
-        var scope = filter.Text(q!);
-        if (patientId is not null)
-        {
-            scope &= filter.Eq(n => n.PatientId, patientId.Value);
-        }
-
-        if (doctorId is not null)
-        {
-            scope &= filter.Eq(n => n.DoctorId, doctorId.Value);
-        }
-
-        var documents = await store.Notes.Find(scope)
+        var documents = await store.Notes.Find(SearchFilter(q!, patientId, doctorId))
             .Project<BsonDocument>(NotesStore.SummaryFields.MetaTextScore("score"))
             .Sort(Builders<ClinicalNote>.Sort.MetaTextScore("score").Descending(n => n.UpdatedAt).Descending(n => n.Id))
             .Skip(paging.Offset).Limit(paging.Limit)
@@ -190,21 +178,7 @@ public static class NotesApi
             return NotesStore.NotConfigured();
         }
 
-        var now = NoteRules.Now(time);
-        var update = Builders<ClinicalNote>.Update;
-        var changes = update.Combine(
-            update.Set(n => n.NoteType, NoteRules.ParseNoteType(request.NoteType)!.Value),
-            SetOrUnset(n => n.Content, request.Content),
-            SetOrUnset(n => n.RawTranscription, request.RawTranscription),
-            SetOrUnset(n => n.AiSummary, request.AiSummary),
-            SetOrUnset(n => n.AiConfidenceScore, request.AiConfidenceScore),
-            SetOrUnset(n => n.Metadata!.TemplateUsed, request.TemplateUsed),
-            SetOrUnset(n => n.Metadata!.CompletionTime, request.CompletionTime),
-            SetOrUnset(n => n.Metadata!.AiAssisted, request.AiAssisted),
-            NoteRules.Tags(request.Tags) is { Count: > 0 } tags ? update.Set(n => n.Tags, tags) : update.Unset(n => n.Tags),
-            update.Set(n => n.Metadata!.WordCount, NoteRules.WordCount(request.Content, request.RawTranscription)),
-            Written(now, new NoteEdit { EditedAt = now, EditedBy = user.Id(), Action = NoteRules.UpdateAction, Changes = request.Changes }));
-
+        var changes = EditChanges(request, user.Id(), NoteRules.Now(time));
         var updated = await WriteAsync(store, noteId, version, Editable, changes, cancellationToken);
         if (updated is not null)
         {
@@ -252,14 +226,7 @@ public static class NotesApi
             return TypedResults.Forbid();
         }
 
-        var now = NoteRules.Now(time);
-        var update = Builders<ClinicalNote>.Update;
-        var changes = update.Combine(
-            update.Set(n => n.Status, NoteStatus.Signed),
-            update.Set(n => n.SignedBy, user.Id()),
-            update.Set(n => n.SignedAt, now),
-            Written(now, new NoteEdit { EditedAt = now, EditedBy = user.Id(), Action = NoteRules.SignAction, Changes = "Signed" }));
-
+        var changes = SignChanges(user.Id(), NoteRules.Now(time));
         var signed = await WriteAsync(store, noteId, version, Editable, changes, cancellationToken);
         if (signed is not null)
         {
@@ -322,22 +289,8 @@ public static class NotesApi
             return Problems.Conflict($"A note is amended at most {NoteRules.MaxAmendments} times; write a new note for this encounter.", "status");
         }
 
-        var now = NoteRules.Now(time);
-        var update = Builders<ClinicalNote>.Update;
-        var changes = update.Combine(
-            update.Set(n => n.Status, NoteStatus.Amended),
-            update.Set(n => n.Content, request.Content),
-            update.Set(n => n.Metadata!.WordCount, NoteRules.WordCount(request.Content, current.RawTranscription)),
-            Written(now, new NoteEdit
-            {
-                EditedAt = now,
-                EditedBy = user.Id(),
-                Action = NoteRules.AmendAction,
-                Changes = request.Reason,
-                // The version being replaced is the one read above: the write below only succeeds if it is still current.
-                PreviousContent = current.Content,
-            }));
-
+        // The content replaced is the version read above: the write below applies only while it is still current.
+        var changes = AmendChanges(current, request, user.Id(), NoteRules.Now(time));
         var amended = await WriteAsync(store, noteId, version, Amendable, changes, cancellationToken);
         if (amended is not null)
         {
@@ -378,6 +331,70 @@ public static class NotesApi
             ? filter.Eq(n => n.Metadata!.EditCount, 0) | filter.Eq(n => n.Metadata!.EditCount, null)
             : filter.Eq(n => n.Metadata!.EditCount, version);
         return filter.Eq(n => n.Id, id) & filter.In(n => n.Status, statuses) & atVersion;
+    }
+
+    /// <summary>The text search, within the patient's or the doctor's notes (both when both are given).</summary>
+    internal static FilterDefinition<ClinicalNote> SearchFilter(string q, Guid? patientId, Guid? doctorId)
+    {
+        var filter = Builders<ClinicalNote>.Filter;
+        var scope = filter.Text(q);
+        if (patientId is not null)
+        {
+            scope &= filter.Eq(n => n.PatientId, patientId.Value);
+        }
+
+        if (doctorId is not null)
+        {
+            scope &= filter.Eq(n => n.DoctorId, doctorId.Value);
+        }
+
+        return scope;
+    }
+
+    /// <summary>An edit of a draft: the editable fields as sent (absent ones removed), the word count, and the write's bookkeeping.</summary>
+    internal static UpdateDefinition<ClinicalNote> EditChanges(UpdateNoteRequest request, Guid editor, DateTime now)
+    {
+        var update = Builders<ClinicalNote>.Update;
+        return update.Combine(
+            update.Set(n => n.NoteType, NoteRules.ParseNoteType(request.NoteType)!.Value),
+            SetOrUnset(n => n.Content, request.Content),
+            SetOrUnset(n => n.RawTranscription, request.RawTranscription),
+            SetOrUnset(n => n.AiSummary, request.AiSummary),
+            SetOrUnset(n => n.AiConfidenceScore, request.AiConfidenceScore),
+            SetOrUnset(n => n.Metadata!.TemplateUsed, request.TemplateUsed),
+            SetOrUnset(n => n.Metadata!.CompletionTime, request.CompletionTime),
+            SetOrUnset(n => n.Metadata!.AiAssisted, request.AiAssisted),
+            NoteRules.Tags(request.Tags) is { Count: > 0 } tags ? update.Set(n => n.Tags, tags) : update.Unset(n => n.Tags),
+            update.Set(n => n.Metadata!.WordCount, NoteRules.WordCount(request.Content, request.RawTranscription)),
+            Written(now, new NoteEdit { EditedAt = now, EditedBy = editor, Action = NoteRules.UpdateAction, Changes = request.Changes }));
+    }
+
+    internal static UpdateDefinition<ClinicalNote> SignChanges(Guid doctor, DateTime now)
+    {
+        var update = Builders<ClinicalNote>.Update;
+        return update.Combine(
+            update.Set(n => n.Status, NoteStatus.Signed),
+            update.Set(n => n.SignedBy, doctor),
+            update.Set(n => n.SignedAt, now),
+            Written(now, new NoteEdit { EditedAt = now, EditedBy = doctor, Action = NoteRules.SignAction, Changes = "Signed" }));
+    }
+
+    /// <summary>An amendment: the new content, and the content it replaces kept in the history with the reason.</summary>
+    internal static UpdateDefinition<ClinicalNote> AmendChanges(ClinicalNote current, AmendNoteRequest request, Guid doctor, DateTime now)
+    {
+        var update = Builders<ClinicalNote>.Update;
+        return update.Combine(
+            update.Set(n => n.Status, NoteStatus.Amended),
+            update.Set(n => n.Content, request.Content),
+            update.Set(n => n.Metadata!.WordCount, NoteRules.WordCount(request.Content, current.RawTranscription)),
+            Written(now, new NoteEdit
+            {
+                EditedAt = now,
+                EditedBy = doctor,
+                Action = NoteRules.AmendAction,
+                Changes = request.Reason,
+                PreviousContent = current.Content,
+            }));
     }
 
     /// <summary>What every write changes: the time, the version (edit count) and the history.</summary>
