@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
 using MongoDB.Bson;
 using MongoDB.Driver;
+using Microsoft.OpenApi;
 using MongoDB.Driver.GridFS;
 using Npgsql;
 
@@ -40,6 +41,13 @@ public static class RecordingsApi
                 "Raw: `POST …/recordings?duration=312.5` with the audio as the body. Multipart: a `file` part plus optional fields " +
                 "`duration`, `deviceInfo`, `quality` (query parameters work too). 413 over Recordings:MaxBytes, 415 for a media type " +
                 "outside Recordings:AllowedMimeTypes.")
+            .AddOpenApiOperationTransformer((operation, _, _) =>
+            {
+                // Documented here rather than with Accepts(...), which routing would enforce with its own 415 before the
+                // permission check, and without the configured list.
+                operation.RequestBody = AudioRequestBody(limits);
+                return Task.CompletedTask;
+            })
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
@@ -60,6 +68,29 @@ public static class RecordingsApi
         recordings.MapDelete("/{id}", DeleteRecording).RequireAuthorization(Permissions.WriteNotes)
             .WithSummary("Delete a recording: its metadata and its audio").ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return app;
+    }
+
+    /// <summary>The upload's body in the OpenAPI document: audio as the raw body, or a form with one file part.</summary>
+    private static OpenApiRequestBody AudioRequestBody(RecordingOptions options)
+    {
+        var binary = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" };
+        var content = options.MimeTypes.ToDictionary(type => type, _ => new OpenApiMediaType { Schema = binary });
+        content["multipart/form-data"] = new OpenApiMediaType
+        {
+            Schema = new OpenApiSchema
+            {
+                Type = JsonSchemaType.Object,
+                Required = new HashSet<string> { "file" },
+                Properties = new Dictionary<string, IOpenApiSchema>
+                {
+                    ["file"] = binary,
+                    ["duration"] = new OpenApiSchema { Type = JsonSchemaType.Number, Description = "Seconds, more than 0 (or the duration query parameter)." },
+                    ["deviceInfo"] = new OpenApiSchema { Type = JsonSchemaType.String },
+                    ["quality"] = new OpenApiSchema { Type = JsonSchemaType.String },
+                },
+            },
+        };
+        return new OpenApiRequestBody { Required = true, Content = content };
     }
 
     public static async Task<Results<Created<RecordingResponse>, ValidationProblem, NotFound, Conflict<ProblemDetails>, ProblemHttpResult>> UploadRecording(
