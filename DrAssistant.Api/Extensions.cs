@@ -44,7 +44,7 @@ internal static class Extensions
         builder.Services.AddOptions<RecordingOptions>().BindConfiguration(RecordingOptions.SectionName)
             .Validate(o => o.MaxBytes > 0, "Recordings:MaxBytes must be more than 0.")
             .Validate(o => o.Retention > TimeSpan.Zero, "Recordings:Retention must be more than 0.")
-            .Validate(o => o.SweepInterval > TimeSpan.Zero, "Recordings:SweepInterval must be more than 0.")
+            .Validate(o => o.SweepInterval > TimeSpan.Zero && o.SweepInterval <= TimeSpan.FromDays(30), "Recordings:SweepInterval must be more than 0 and at most 30 days.")
             .Validate(o => o.SweepGracePeriod >= TimeSpan.FromMinutes(1), "Recordings:SweepGracePeriod must be at least a minute, longer than any upload.")
             .ValidateOnStart();
 
