@@ -1,6 +1,7 @@
 using DrAssistant;
 using DrAssistant.Api.Auth;
 using DrAssistant.Api.Infrastructure;
+using DrAssistant.Api.Notes;
 using Microsoft.AspNetCore.Http.Json;
 using Scalar.AspNetCore;
 using StackExchange.Redis;
@@ -29,10 +30,23 @@ internal static class Extensions
             builder.Services.AddKeyedSingleton(RedisCache.ConnectionName, (sp, _) => sp.GetRequiredService<IConnectionMultiplexer>());
         }
 
+        // Without MongoDB the API still runs: notes endpoints answer 503, the timeline and encounter answer without notes.
         if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(ResourceNames.MongoDatabase)))
         {
-            builder.AddMongoDatabase(ResourceNames.MongoDatabase);
+            // A MongoDB that is down answers 503 after a bounded wait, not after the driver's 30 s default.
+            var selectionTimeout = builder.Configuration.GetSection("Mongo").GetValue("ServerSelectionTimeoutSeconds", 5);
+            builder.AddMongoDatabase(ResourceNames.MongoDatabase, settings => settings.ServerSelectionTimeout = TimeSpan.FromSeconds(selectionTimeout));
+            builder.Services.AddHostedService<RecordingSweeper>();
         }
+
+        builder.Services.AddSingleton<NotesStore>();
+        builder.Services.AddSingleton<RecordingSweep>();
+        builder.Services.AddOptions<RecordingOptions>().BindConfiguration(RecordingOptions.SectionName)
+            .Validate(o => o.MaxBytes > 0, "Recordings:MaxBytes must be more than 0.")
+            .Validate(o => o.Retention > TimeSpan.Zero, "Recordings:Retention must be more than 0.")
+            .Validate(o => o.SweepInterval > TimeSpan.Zero && o.SweepInterval <= TimeSpan.FromDays(30), "Recordings:SweepInterval must be more than 0 and at most 30 days.")
+            .Validate(o => o.SweepGracePeriod >= TimeSpan.FromMinutes(1), "Recordings:SweepGracePeriod must be at least a minute, longer than any upload.")
+            .ValidateOnStart();
 
         Db.Configure();
         builder.Services.AddOptions<ClinicOptions>().BindConfiguration(ClinicOptions.SectionName)

@@ -13,7 +13,9 @@ namespace Microsoft.Extensions.Hosting;
 /// </summary>
 public static class MongoExtensions
 {
-    public static TBuilder AddMongoDatabase<TBuilder>(this TBuilder builder, string connectionName)
+    /// <param name="configureSettings">Adjusts the client settings parsed from the connection string (e.g. a shorter
+    /// server selection timeout, so a service answers 503 quickly when MongoDB is down).</param>
+    public static TBuilder AddMongoDatabase<TBuilder>(this TBuilder builder, string connectionName, Action<MongoClientSettings>? configureSettings = null)
         where TBuilder : IHostApplicationBuilder
     {
         var connectionString = builder.Configuration.GetConnectionString(connectionName);
@@ -25,6 +27,7 @@ public static class MongoExtensions
         }
 
         var connection = MongoConnection.Parse(connectionString, builder.Environment.ApplicationName);
+        configureSettings?.Invoke(connection.Settings);
 
         builder.Services.AddSingleton<IMongoClient>(_ => new MongoClient(connection.Settings));
         builder.Services.AddSingleton(sp => sp.GetRequiredService<IMongoClient>().GetDatabase(connection.DatabaseName));

@@ -1,3 +1,4 @@
+using DrAssistant.Api.Notes;
 using DrAssistant.Api.Orders;
 using DrAssistant.Api.Prescriptions;
 
@@ -33,13 +34,20 @@ public sealed record EncounterPatient(Guid Id, string FirstName, string LastName
 
 public sealed record EncounterDoctor(Guid Id, string FullName, string? Specialty);
 
-/// <summary>Pattern 3: everything a doctor needs on the encounter screen, in one answer.</summary>
+/// <summary>
+/// Pattern 3: everything a doctor needs on the encounter screen, in one answer. The note and recordings come from
+/// MongoDB: when it is not configured or unreachable (or the caller may not read notes), <c>notesAvailable</c> is false
+/// and <c>currentNote</c> and <c>recordings</c> are null; otherwise <c>currentNote</c> is null only when there is none.
+/// </summary>
 public sealed record EncounterDetails(
     Encounter Encounter,
     EncounterPatient Patient,
     EncounterDoctor Doctor,
     IReadOnlyList<Prescription> Prescriptions,
-    IReadOnlyList<Order> Orders);
+    IReadOnlyList<Order> Orders,
+    NoteResponse? CurrentNote,
+    IReadOnlyList<RecordingResponse>? Recordings,
+    bool NotesAvailable);
 
 public sealed record CreateEncounterRequest(
     Guid? DoctorId,

@@ -1,6 +1,8 @@
+using System.Security.Claims;
 using Dapper;
 using DrAssistant.Api.Auth;
 using DrAssistant.Api.Infrastructure;
+using DrAssistant.Api.Notes;
 using DrAssistant.Api.Orders;
 using DrAssistant.Api.Prescriptions;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -26,7 +28,7 @@ public static class EncountersApi
         var encounters = app.MapGroup("/api/encounters").WithTags("Encounters");
         encounters.MapGet("/", ListEncounters).RequireAuthorization(Permissions.ReadEncounters).WithSummary("A patient's or a doctor's encounters, newest first, paged");
         encounters.MapGet("/{id:guid}", GetEncounter).RequireAuthorization(Permissions.ReadEncounters)
-            .WithSummary("An encounter with the patient and doctor, its prescriptions and orders with their items");
+            .WithSummary("An encounter with the patient and doctor, its prescriptions and orders with their items, its current note and recordings");
         encounters.MapPost("/", OpenEncounter).RequireAuthorization(Permissions.WriteEncounters).WithSummary("Open an encounter (optionally for an appointment)");
         encounters.MapPut("/{id:guid}", UpdateEncounter).RequireAuthorization(Permissions.WriteEncounters).WithSummary("Change an encounter's type, times and chief complaint");
         encounters.MapPost("/{id:guid}/complete", CompleteEncounter).RequireAuthorization(Permissions.WriteEncounters).WithSummary("Close an encounter (end time defaults to now)");
@@ -56,9 +58,14 @@ public static class EncountersApi
         return TypedResults.Ok(paging.ToPage(rows));
     }
 
-    /// <summary>One round trip: the encounter with its people, then its prescriptions and orders, newest first.</summary>
-    public static async Task<Results<Ok<EncounterDetails>, NotFound>> GetEncounter(Guid id, NpgsqlDataSource db, CancellationToken cancellationToken)
+    /// <summary>
+    /// One round trip to each store, side by side: PostgreSQL for the encounter with its people, prescriptions and
+    /// orders; MongoDB for its current note and recordings (left out, not failed, when MongoDB cannot answer).
+    /// </summary>
+    public static async Task<Results<Ok<EncounterDetails>, NotFound>> GetEncounter(
+        Guid id, NpgsqlDataSource db, NotesStore notes, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
+        var notesRead = notes.TryEncounterNotesAsync(user, id, cancellationToken);
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         await using var results = await connection.QueryMultipleAsync(new CommandDefinition($"""
             SELECT e.id, e.appointment_id, e.doctor_id, e.patient_id, e.encounter_type, e.start_time, e.end_time,
@@ -89,7 +96,9 @@ public static class EncountersApi
         var patient = new EncounterPatient(row.PatientId, row.PatientFirstName, row.PatientLastName, row.PatientDateOfBirth,
             row.PatientGender, row.PatientMrn, row.PatientAbhaId);
         var doctor = new EncounterDoctor(row.DoctorId, row.DoctorFullName, row.DoctorSpecialty);
-        return TypedResults.Ok(new EncounterDetails(encounter, patient, doctor, prescriptions, orders));
+        var encounterNotes = await notesRead;
+        return TypedResults.Ok(new EncounterDetails(encounter, patient, doctor, prescriptions, orders,
+            encounterNotes?.CurrentNote, encounterNotes?.Recordings, encounterNotes is not null));
     }
 
     public static async Task<Results<Created<Encounter>, ValidationProblem>> OpenEncounter(

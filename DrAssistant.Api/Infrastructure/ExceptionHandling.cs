@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
+using MongoDB.Driver;
 using Npgsql;
 
 namespace DrAssistant.Api.Infrastructure;
@@ -22,6 +23,9 @@ public sealed class ApiExceptionHandler(IProblemDetailsService problemDetails, I
             PostgresException postgres when DbErrors.IsConflict(postgres) => DbErrors.Conflict(postgres).Value,
             PostgresException postgres when DbErrors.IsInvalid(postgres) => DbErrors.Invalid(postgres).ProblemDetails,
             PostgresException { SqlState: "57014" } => Unavailable("The database did not answer in time."),
+            // MongoDB (clinical notes): no server reachable within Mongo:ServerSelectionTimeoutSeconds, or a connection lost.
+            MongoConnectionException or MongoExecutionTimeoutException => Unavailable("The clinical notes store is unavailable."),
+            TimeoutException when exception.Source == "MongoDB.Driver" => Unavailable("The clinical notes store is unavailable."),
             NpgsqlException or TimeoutException or SocketException => Unavailable("The database is unavailable."),
             _ => null,
         };

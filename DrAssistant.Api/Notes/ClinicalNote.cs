@@ -396,4 +396,12 @@ public sealed class NoteEdit
 
     [BsonElement("changes"), BsonIgnoreIfNull]
     public string? Changes { get; set; }
+
+    /// <summary><c>update</c>, <c>sign</c> or <c>amend</c> (a field the schema leaves open, so readers can tell edits apart).</summary>
+    [BsonElement("action"), BsonIgnoreIfNull]
+    public string? Action { get; set; }
+
+    /// <summary>The content the edit replaced; kept for an amendment of a signed note, so the signed text is never lost.</summary>
+    [BsonElement("previousContent"), BsonIgnoreIfNull]
+    public NoteContent? PreviousContent { get; set; }
 }

@@ -1,7 +1,9 @@
+using System.Security.Claims;
 using Dapper;
 using DrAssistant.Api.Auth;
 using DrAssistant.Api.Encounters;
 using DrAssistant.Api.Infrastructure;
+using DrAssistant.Api.Notes;
 using DrAssistant.Api.Orders;
 using DrAssistant.Api.Prescriptions;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -9,12 +11,17 @@ using Npgsql;
 
 namespace DrAssistant.Api.Patients;
 
-/// <summary>Pattern 2: a patient's history, newest first, each list paged on its own.</summary>
+/// <summary>
+/// Pattern 2: a patient's history, newest first, each list paged on its own. The notes come from MongoDB: when it is
+/// not configured or unreachable (or the caller may not read notes), <c>notes</c> is null and <c>notesAvailable</c> false.
+/// </summary>
 public sealed record PatientTimeline(
     PatientDemographics Patient,
     PagedList<EncounterSummary> Encounters,
     PagedList<Prescription> Prescriptions,
-    PagedList<Order> Orders);
+    PagedList<Order> Orders,
+    PagedList<NoteSummary>? Notes,
+    bool NotesAvailable);
 
 public static class TimelineApi
 {
@@ -50,13 +57,16 @@ public static class TimelineApi
         app.MapGroup("/api/patients").WithTags("Patients")
             .MapGet("/{id:guid}/timeline", GetTimeline)
             .RequireAuthorization(Permissions.ReadEncounters)
-            .WithSummary("A patient's encounters, prescriptions and orders (with items), newest first; page and pageSize apply to each list");
+            .WithSummary("A patient's encounters, prescriptions and orders (with items) and clinical notes, newest first; page and pageSize apply to each list");
         return app;
     }
 
-    /// <summary>One round trip: the patient and the three pages, each read through its index.</summary>
+    /// <summary>
+    /// One round trip to each store, side by side: PostgreSQL for the patient and the three pages, each read through its
+    /// index; MongoDB for the page of notes (left out, not failed, when MongoDB cannot answer).
+    /// </summary>
     public static async Task<Results<Ok<PatientTimeline>, NotFound, ValidationProblem>> GetTimeline(
-        Guid id, int? page, int? pageSize, NpgsqlDataSource db, CancellationToken cancellationToken)
+        Guid id, int? page, int? pageSize, NpgsqlDataSource db, NotesStore notes, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
         var validation = new Validation();
         var paging = PageRequest.From(page, pageSize, validation);
@@ -65,6 +75,7 @@ public static class TimelineApi
             return TypedResults.ValidationProblem(validation.Errors);
         }
 
+        var notesRead = notes.TryPatientNotesAsync(user, id, paging, cancellationToken);
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         await using var results = await connection.QueryMultipleAsync(new CommandDefinition(
             $"{PatientSql};\n{EncountersSql};\n{PrescriptionsSql};\n{OrdersSql};",
@@ -73,8 +84,9 @@ public static class TimelineApi
         var encounters = paging.ToPage(await results.ReadAsync<EncounterSummary>());
         var prescriptions = paging.ToPage(await results.ReadAsync<Prescription>());
         var orders = paging.ToPage(await results.ReadAsync<Order>());
+        var patientNotes = await notesRead;
         return patient is null
             ? TypedResults.NotFound()
-            : TypedResults.Ok(new PatientTimeline(patient, encounters, prescriptions, orders));
+            : TypedResults.Ok(new PatientTimeline(patient, encounters, prescriptions, orders, patientNotes, patientNotes is not null));
     }
 }

@@ -78,7 +78,11 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         await base.DisposeAsync();
         await Db.DisposeAsync();
         await Database.DisposeAsync();
+        await DisposeStoresAsync();
     }
+
+    /// <summary>Stores a subclass added (e.g. a MongoDB database), removed once the API has stopped.</summary>
+    protected virtual Task DisposeStoresAsync() => Task.CompletedTask;
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {

@@ -21,6 +21,10 @@ public sealed class PermissionTests(ApiFactory api) : IClassFixture<ApiFactory>
         [Permissions.WritePrescriptions] = (HttpMethod.Post, $"/api/prescriptions/{Unknown}/cancel", null),
         [Permissions.SignPrescriptions] = (HttpMethod.Post, $"/api/prescriptions/{Unknown}/sign", null),
         [Permissions.WriteOrders] = (HttpMethod.Post, $"/api/orders/{Unknown}/cancel", null),
+        // Notes endpoints check the request before they need MongoDB, so these answer 400/404 with or without it.
+        [Permissions.ReadNotes] = (HttpMethod.Get, "/api/notes/search", null),
+        [Permissions.WriteNotes] = (HttpMethod.Post, "/api/notes", new { }),
+        [Permissions.SignNotes] = (HttpMethod.Post, $"/api/notes/{Unknown}/sign", null),
         [Permissions.ReadTasks] = (HttpMethod.Get, "/api/tasks", null),
         [Permissions.WriteTasks] = (HttpMethod.Post, "/api/tasks", new { }),
         [Permissions.ReadAlerts] = (HttpMethod.Get, "/api/alerts", null),
@@ -80,8 +84,7 @@ public sealed class PermissionTests(ApiFactory api) : IClassFixture<ApiFactory>
     [Fact]
     public void EveryPermissionInTheTableIsExercisedAbove()
     {
-        var notes = new[] { Permissions.ReadNotes, Permissions.WriteNotes, Permissions.SignNotes };
-        Assert.Equal(Permissions.All.Except(notes).Order(), Representative.Keys.Order());
+        Assert.Equal(Permissions.All.Order(), Representative.Keys.Order());
     }
 }
 

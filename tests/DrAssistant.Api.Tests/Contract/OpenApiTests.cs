@@ -22,6 +22,23 @@ public sealed partial class OpenApiTests(ApiFactory api) : IClassFixture<ApiFact
     }
 
     [Fact]
+    public async Task TheRecordingUploadDocumentsItsAudioTypesTheFormAndItsRefusals()
+    {
+        var document = await (await api.CreateClient().GetAsync("/openapi/v1.json")).JsonAsync();
+        var upload = document.GetProperty("paths").GetProperty("/api/encounters/{id}/recordings").GetProperty("post");
+
+        var types = upload.GetProperty("requestBody").GetProperty("content").EnumerateObject().Select(c => c.Name).ToList();
+        Assert.Contains("audio/webm", types);
+        Assert.Contains("multipart/form-data", types);
+        Assert.True(upload.GetProperty("requestBody").GetProperty("content").GetProperty("multipart/form-data")
+            .GetProperty("schema").GetProperty("properties").TryGetProperty("file", out _));
+        var responses = upload.GetProperty("responses").EnumerateObject().Select(r => r.Name).ToList();
+        Assert.Contains("413", responses);
+        Assert.Contains("415", responses);
+        Assert.Contains("503", responses);
+    }
+
+    [Fact]
     public async Task EveryRequestOfTheHttpFileTargetsADocumentedOperation()
     {
         var document = await (await api.CreateClient().GetAsync("/openapi/v1.json")).JsonAsync();

@@ -1,0 +1,119 @@
+namespace DrAssistant.Api.Notes;
+
+/// <summary>A draft note for an encounter; patient and doctor are the encounter's.</summary>
+public sealed record CreateNoteRequest(
+    Guid? EncounterId,
+    string? NoteType = null,
+    NoteContent? Content = null,
+    string? RawTranscription = null,
+    string? AiSummary = null,
+    double? AiConfidenceScore = null,
+    string? TemplateUsed = null,
+    double? CompletionTime = null,
+    bool? AiAssisted = null,
+    string[]? Tags = null);
+
+/// <summary>
+/// Replaces a draft's editable fields (what is absent is removed, like any PUT); <c>changes</c> describes the edit in the
+/// history. Sent with <c>If-Match</c>: the ETag of the version it edits.
+/// </summary>
+public sealed record UpdateNoteRequest(
+    string? NoteType,
+    NoteContent? Content = null,
+    string? RawTranscription = null,
+    string? AiSummary = null,
+    double? AiConfidenceScore = null,
+    string? TemplateUsed = null,
+    double? CompletionTime = null,
+    bool? AiAssisted = null,
+    string[]? Tags = null,
+    string? Changes = null);
+
+/// <summary>New content for a signed note, and why; the signed content is kept in the edit history.</summary>
+public sealed record AmendNoteRequest(NoteContent? Content, string? Reason);
+
+/// <summary>A note as the API returns it. <c>version</c> is the ETag's value: send it back in <c>If-Match</c> to change the note.</summary>
+public sealed record NoteResponse(
+    string Id,
+    Guid EncounterId,
+    Guid PatientId,
+    Guid DoctorId,
+    string Status,
+    string NoteType,
+    NoteContent? Content,
+    string? RawTranscription,
+    string? AiSummary,
+    double? AiConfidenceScore,
+    Guid? SignedBy,
+    DateTime? SignedAt,
+    NoteMetadata? Metadata,
+    IReadOnlyList<string> Tags,
+    IReadOnlyList<string> Attachments,
+    DateTime CreatedAt,
+    DateTime UpdatedAt,
+    int Version)
+{
+    public static NoteResponse From(ClinicalNote note) => new(
+        note.Id.ToString(), note.EncounterId, note.PatientId, note.DoctorId, NoteRules.Word(note.Status), NoteRules.Word(note.NoteType),
+        note.Content, note.RawTranscription, note.AiSummary, note.AiConfidenceScore, note.SignedBy, note.SignedAt, note.Metadata,
+        note.Tags, [.. note.Attachments.Select(a => a.ToString())], note.CreatedAt, note.UpdatedAt, NoteRules.Version(note));
+}
+
+/// <summary>A note in a list: what identifies it and its headline, not the whole content.</summary>
+public sealed record NoteSummary(
+    string Id,
+    Guid EncounterId,
+    Guid PatientId,
+    Guid DoctorId,
+    string Status,
+    string NoteType,
+    string? ChiefComplaint,
+    string? ClinicalImpression,
+    Guid? SignedBy,
+    DateTime? SignedAt,
+    DateTime CreatedAt,
+    DateTime UpdatedAt,
+    int Version)
+{
+    public static NoteSummary From(ClinicalNote note) => new(
+        note.Id.ToString(), note.EncounterId, note.PatientId, note.DoctorId, NoteRules.Word(note.Status), NoteRules.Word(note.NoteType),
+        note.Content?.Subjective?.ChiefComplaint, note.Content?.Assessment?.ClinicalImpression, note.SignedBy, note.SignedAt,
+        note.CreatedAt, note.UpdatedAt, NoteRules.Version(note));
+}
+
+/// <summary>A search result: the note and its relevance (MongoDB's text score; higher is better).</summary>
+public sealed record NoteSearchHit(NoteSummary Note, double Score);
+
+/// <summary>A recording's metadata; the audio is at <c>audioUrl</c>.</summary>
+public sealed record RecordingResponse(
+    string Id,
+    Guid EncounterId,
+    Guid PatientId,
+    Guid DoctorId,
+    double Duration,
+    long FileSize,
+    string MimeType,
+    string Status,
+    string? TranscriptionId,
+    RecordingMetadata? Metadata,
+    DateTime? ExpiresAt,
+    string? RetentionReason,
+    string AudioUrl,
+    DateTime CreatedAt,
+    DateTime UpdatedAt)
+{
+    public static RecordingResponse From(VoiceRecording recording) => new(
+        recording.Id.ToString(), recording.EncounterId, recording.PatientId, recording.DoctorId, recording.Duration, recording.FileSize,
+        recording.MimeType, NoteRules.Word(recording.Status), recording.TranscriptionId?.ToString(), recording.Metadata,
+        recording.RetentionPolicy?.ExpiresAt, recording.RetentionPolicy?.RetentionReason, $"/api/recordings/{recording.Id}/audio",
+        recording.CreatedAt, recording.UpdatedAt);
+}
+
+/// <summary>
+/// The outcome of transcribing a recording: <c>transcribed</c> with the note made from it (<c>transcriptionId</c>), or
+/// <c>error</c>; <c>processingStats</c> optionally.
+/// </summary>
+public sealed record UpdateRecordingStatusRequest(string? Status, string? TranscriptionId = null, ProcessingStats? ProcessingStats = null);
+
+/// <summary>The encounter a note or recording belongs to, as PostgreSQL has it.</summary>
+public sealed record EncounterParties(Guid Id, Guid PatientId, Guid DoctorId, string Status);
