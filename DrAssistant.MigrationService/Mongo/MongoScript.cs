@@ -5,8 +5,9 @@ using MongoDB.Bson;
 namespace DrAssistant.MigrationService.Mongo;
 
 /// <summary>
-/// The MongoDB commands for review: what a fresh database gets, one JSON document a line, each one argument of
-/// <c>db.runCommand(...)</c>. Built from the same plan and pipelines the migrator executes.
+/// The MongoDB commands for review: what a fresh database gets, one <c>db.runCommand(...)</c> a line. Every line is an
+/// SQL comment, so the whole output of <c>script</c> stays runnable in psql. Built from the same plan and pipelines the
+/// migrator executes.
 /// </summary>
 public static class MongoScript
 {
@@ -15,7 +16,7 @@ public static class MongoScript
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture,
             $"-- DrAssistant.MigrationService {MigrationRunContext.CurrentToolVersion}: MongoDB database '{database}', steps 1 to {steps[^1].Number}, as a fresh database gets them.");
-        text.AppendLine("-- Generated for review; nothing was executed. Each line below is one db.runCommand(...) argument. On a database that");
+        text.AppendLine("-- Generated for review; nothing was executed. Each command is written as an SQL comment (for mongosh, drop the '-- '). On a database that");
         text.AppendLine("-- exists the migrator first compares: it creates only what is missing, sends collMod only when a validator differs,");
         text.AppendLine("-- and reports an index that conflicts with an existing one as drift instead of dropping anything.");
         foreach (var step in steps)
@@ -24,16 +25,16 @@ public static class MongoScript
             text.AppendLine(CultureInfo.InvariantCulture, $"-- Step {step.Number}: {step.Description} (checksum {step.Checksum})");
             foreach (var collection in step.Collections)
             {
-                text.AppendLine(MongoPlanner.CreateCollection(collection).Command.ToJson());
+                text.AppendLine(Command(MongoPlanner.CreateCollection(collection).Command));
                 if (collection.Validator is not null)
                 {
                     text.AppendLine(CultureInfo.InvariantCulture, $"-- (when {collection.Name} exists already, instead:)");
-                    text.AppendLine(MongoPlanner.SetValidator(collection, "differs").Command.ToJson());
+                    text.AppendLine(Command(MongoPlanner.SetValidator(collection, "differs").Command));
                 }
 
                 foreach (var index in collection.Indexes)
                 {
-                    text.AppendLine(MongoPlanner.CreateIndex(collection, index).Command.ToJson());
+                    text.AppendLine(Command(MongoPlanner.CreateIndex(collection, index).Command));
                 }
             }
 
@@ -44,11 +45,13 @@ public static class MongoScript
                 { "u", new BsonArray(RecordPipeline(step, appliedBy, durationMs: 0, [])) },
                 { "upsert", true },
             };
-            text.AppendLine(new BsonDocument { { "update", MongoMigrator.HistoryCollectionName }, { "updates", new BsonArray { record } } }.ToJson());
+            text.AppendLine(Command(new BsonDocument { { "update", MongoMigrator.HistoryCollectionName }, { "updates", new BsonArray { record } } }));
         }
 
         return text.ToString();
     }
+
+    private static string Command(BsonDocument command) => $"-- db.runCommand({command.ToJson()})";
 
     /// <summary>
     /// The history entry of an applied step, as an update pipeline so <c>appliedAt</c> is the server's clock (as the

@@ -36,9 +36,15 @@ public static class Tools
         !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DOCKER_HOST")) || File.Exists("/var/run/docker.sock");
 
     /// <summary>Runs a command to completion and returns its output; throws with the output when it fails.</summary>
-    public static async Task<string> RunAsync(string fileName, IEnumerable<string> arguments, string? asUser = null, TimeSpan? timeout = null)
+    public static async Task<string> RunAsync(
+        string fileName, IEnumerable<string> arguments, string? asUser = null, TimeSpan? timeout = null, IDictionary<string, string>? environment = null)
     {
         var start = StartInfo(fileName, arguments, asUser);
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {fileName}.");

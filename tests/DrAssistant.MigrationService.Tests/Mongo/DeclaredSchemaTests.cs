@@ -184,10 +184,11 @@ public class DeclaredSchemaTests
 
     private static CollectionSpec Collection(string name) => MongoSteps.Declared.Single(c => c.Name == name);
 
+    /// <summary>The commands of the script: its "-- db.runCommand({...})" lines (SQL comments, so psql can run the whole script).</summary>
     private static List<BsonDocument> Commands(string script) =>
     [
         .. script.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Where(l => !l.StartsWith("--", StringComparison.Ordinal))
-            .Select(BsonDocument.Parse),
+            .Where(l => l.StartsWith("-- db.runCommand(", StringComparison.Ordinal))
+            .Select(l => BsonDocument.Parse(l["-- db.runCommand(".Length..^1])),
     ];
 }

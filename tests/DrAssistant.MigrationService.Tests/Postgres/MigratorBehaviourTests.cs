@@ -283,6 +283,31 @@ public sealed class MigratorBehaviourTests
         Assert.Equal(0, await CountAsync(database, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"));
     }
 
+    [SkippableFact]
+    public async Task TheScriptRunThroughPsqlBuildsTheSameSchemaAsTheMigrator()
+    {
+        var psql = Tools.OnPath("psql");
+        Skip.If(psql is null, "psql is not installed (apt-get install postgresql-client)");
+        await using var scripted = await NewDatabaseAsync();
+        await using var migrated = await NewDatabaseAsync();
+        await MigrateAsync(migrated);
+        var script = await Migrator.RunProcessAsync(scripted.ConnectionString, ["script", "--from", "0"]);
+        var file = Path.GetTempFileName();
+        await File.WriteAllTextAsync(file, script.Output);
+
+        var builder = new NpgsqlConnectionStringBuilder(scripted.ConnectionString);
+        var run = await Tools.RunAsync(psql!, ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", builder.Host!, "-p", builder.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "-U", builder.Username!, "-d", builder.Database!, "-f", file],
+            environment: new Dictionary<string, string> { ["PGPASSWORD"] = builder.Password ?? string.Empty });
+        File.Delete(file);
+
+        // The migrator's own bookkeeping (schema_version, schema_history) is not part of the script.
+        var withoutBookkeeping = (await Catalog.SnapshotAsync(migrated.ConnectionString))
+            .Where(l => !l.Contains("schema_version", StringComparison.Ordinal) && !l.Contains("schema_history", StringComparison.Ordinal));
+        Assert.Equal(withoutBookkeeping, await Catalog.SnapshotAsync(scripted.ConnectionString));
+        Assert.DoesNotContain("ERROR", run, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task ScriptStartsFromTheDatabasesVersionAndCanScriptTheWayDown()
     {
