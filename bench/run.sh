@@ -44,22 +44,35 @@ run_size() {
   psql -qX -d "$db" -c "VACUUM ANALYZE" >/dev/null
   local appointments; appointments=$(psql -qXtA -d "$db" -c "SELECT count(*) FROM appointments")
 
-  local api_port; api_port=$(free_port)
+  # Two instances over the same stores: one as configured, one whose dashboard caches are off (lifetime 0), so the cold
+  # runs miss on every request and still pay for asking Redis.
+  local api_port cold_port api_pid cold_pid
+  api_port=$(free_port); cold_port=$(free_port)
   ASPNETCORE_ENVIRONMENT=Production ConnectionStrings__postgresdb="$cs" ConnectionStrings__redis="127.0.0.1:$redis_port" \
     Logging__LogLevel__Default=Warning dotnet "$work/DrAssistant.Api/DrAssistant.Api.dll" --urls "http://127.0.0.1:$api_port" \
     > "$work/api_$label.log" 2>&1 &
-  local api_pid=$!
-  until curl -sf "http://127.0.0.1:$api_port/alive" >/dev/null; do sleep 0.2; done
+  api_pid=$!
+  ASPNETCORE_ENVIRONMENT=Production ConnectionStrings__postgresdb="$cs" ConnectionStrings__redis="127.0.0.1:$redis_port" \
+    Cache__DoctorDashboard=00:00:00 Cache__DoctorSchedule=00:00:00 \
+    Logging__LogLevel__Default=Warning dotnet "$work/DrAssistant.Api/DrAssistant.Api.dll" --urls "http://127.0.0.1:$cold_port" \
+    > "$work/api_cold_$label.log" 2>&1 &
+  cold_pid=$!
+  until curl -sf "http://127.0.0.1:$api_port/alive" >/dev/null && curl -sf "http://127.0.0.1:$cold_port/alive" >/dev/null; do sleep 0.2; done
 
   local doctors=50 patients_sample=2000
   local info; info=$(dotnet "$work/DrAssistant.Bench/DrAssistant.Bench.dll" prepare "http://127.0.0.1:$api_port" "$cs" $doctors $patients_sample "$work/workload_$label.json")
   local first_day days
   first_day=$(echo "$info" | python3 -c 'import json,sys; print(json.load(sys.stdin)["firstDay"])')
   days=$(echo "$info" | python3 -c 'import json,sys; print(json.load(sys.stdin)["days"])')
+  # As many as there are (a small data set may have fewer doctors than asked for).
+  doctors=$(echo "$info" | python3 -c 'import json,sys; print(json.load(sys.stdin)["doctors"])')
+  patients_sample=$(echo "$info" | python3 -c 'import json,sys; print(json.load(sys.stdin)["patients"])')
 
   for scenario in dashboard-cold dashboard-warm timeline; do
+    local port=$api_port
+    [ "$scenario" = "dashboard-cold" ] && port=$cold_port
     for concurrency in 1 8; do
-      local out; out=$(dotnet "$work/DrAssistant.Bench/DrAssistant.Bench.dll" load "http://127.0.0.1:$api_port" "$work/workload_$label.json" $scenario $concurrency "$seconds")
+      local out; out=$(dotnet "$work/DrAssistant.Bench/DrAssistant.Bench.dll" load "http://127.0.0.1:$port" "$work/workload_$label.json" $scenario $concurrency "$seconds")
       result[$label,$scenario,$concurrency]=$out
     done
   done
@@ -69,20 +82,20 @@ run_size() {
       rm -f "$work"/pgb_log*
       (cd "$work" && pgbench -n -M prepared -c $concurrency -j $concurrency -T "$seconds" -l --log-prefix=pgb_log \
         -D doctors=$doctors -D patients=$patients_sample -D days="$days" -D first_day="$first_day" \
-        -f "$work/pgbench/$script.sql" "$db" > "$work/pgbench_$label.out" 2>&1)
+        -f "$work/pgbench/$script.sql" "$db" > "$work/pgbench_$label.out" 2>&1) || { cat "$work/pgbench_$label.out" >&2; exit 1; }
       local tps; tps=$(grep -Eo 'tps = [0-9.]+' "$work/pgbench_$label.out" | head -1 | awk '{print $3}')
       result[$label,pgbench-$script,$concurrency]="$(percentiles "$work"/pgb_log*) $tps"
     done
   done
 
-  kill "$api_pid"; wait "$api_pid" 2>/dev/null || true
+  kill "$api_pid" "$cold_pid"; wait "$api_pid" "$cold_pid" 2>/dev/null || true
   result[$label,appointments]=$appointments
 }
 
 run_size small $small_patients
 run_size large $large_patients
 
-redis_out=$(redis-benchmark -p "$redis_port" -t get -n 200000 -c 8 -q 2>/dev/null | tr -d '\r' | tail -1)
+redis_out=$(redis-benchmark -p "$redis_port" -t get -n 200000 -c 8 -q 2>/dev/null | tr '\r' '\n' | grep -E 'GET:.*requests per second' | tail -1)
 
 field() { echo "$1" | python3 -c "import json,sys; print(json.load(sys.stdin)['$2'])"; }
 pg_p50() { echo "$1" | awk '{print $1}'; }

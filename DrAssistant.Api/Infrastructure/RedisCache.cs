@@ -5,7 +5,7 @@ using StackExchange.Redis;
 
 namespace DrAssistant.Api.Infrastructure;
 
-/// <summary>Lifetimes of the cached values, under <c>Cache</c> in configuration.</summary>
+/// <summary>Lifetimes of the cached values, under <c>Cache</c> in configuration; zero turns a family off.</summary>
 public sealed class CacheOptions
 {
     public const string SectionName = "Cache";
@@ -125,6 +125,11 @@ public sealed class RedisCache
 
     public async Task SetAsync<T>(string family, string key, T value, TimeSpan lifetime)
     {
+        if (lifetime <= TimeSpan.Zero)
+        {
+            return;
+        }
+
         try
         {
             await _redis.GetDatabase().StringSetAsync(key, JsonSerializer.Serialize(value, _json), lifetime);
@@ -138,6 +143,11 @@ public sealed class RedisCache
     /// <summary>Caches a value and lists its key in <paramref name="registry"/>, so the whole family can be dropped.</summary>
     public async Task SetInFamilyAsync<T>(string family, string registry, string key, T value, TimeSpan lifetime)
     {
+        if (lifetime <= TimeSpan.Zero)
+        {
+            return;
+        }
+
         try
         {
             var transaction = _redis.GetDatabase().CreateTransaction();
