@@ -68,7 +68,7 @@ run_size() {
   doctors=$(echo "$info" | python3 -c 'import json,sys; print(json.load(sys.stdin)["doctors"])')
   patients_sample=$(echo "$info" | python3 -c 'import json,sys; print(json.load(sys.stdin)["patients"])')
 
-  for scenario in dashboard-cold dashboard-warm timeline; do
+  for scenario in alive dashboard-cold dashboard-warm timeline; do
     local port=$api_port
     [ "$scenario" = "dashboard-cold" ] && port=$cold_port
     for concurrency in 1 8; do
@@ -107,7 +107,7 @@ echo "== API under load ($(nproc) cores; ${seconds}s per run; closed loop; laten
 for label in small large; do
   echo "-- $label: ${result[$label,appointments]} appointments"
   printf "   %-16s %10s %10s %12s\n" "" "p50 ms" "p99 ms" "rps (c=8)"
-  for scenario in dashboard-cold dashboard-warm timeline; do
+  for scenario in alive dashboard-cold dashboard-warm timeline; do
     printf "   %-16s %10s %10s %12s\n" "api $scenario" "$(field "${result[$label,$scenario,1]}" p50Ms)" "$(field "${result[$label,$scenario,1]}" p99Ms)" "$(field "${result[$label,$scenario,8]}" rps)"
   done
   for script in dashboard timeline; do

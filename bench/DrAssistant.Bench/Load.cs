@@ -22,6 +22,8 @@ public static class Load
             "dashboard-cold" => random => Dashboard(workload.Doctors[random.Next(workload.Doctors.Length)], workload.FirstDay.AddDays(random.Next(workload.Days))),
             // The same day for everyone, asked before the run: the dashboard caches hit.
             "dashboard-warm" => random => Dashboard(workload.Doctors[random.Next(workload.Doctors.Length)], warmDay),
+            // The HTTP floor: no session, no store.
+            "alive" => _ => new HttpRequestMessage(HttpMethod.Get, "/alive"),
             "timeline" => random => Timeline(workload.Doctors[random.Next(workload.Doctors.Length)], workload.Patients[random.Next(workload.Patients.Length)]),
             _ => throw new ArgumentException($"Unknown scenario {scenario}."),
         };
