@@ -18,6 +18,10 @@ internal static class Extensions
             var database = builder.Configuration.GetSection("Database");
             dataSource.ConnectionStringBuilder.Timeout = database.GetValue("ConnectTimeoutSeconds", 5);
             dataSource.ConnectionStringBuilder.CommandTimeout = database.GetValue("CommandTimeoutSeconds", 15);
+            // The same few statements run all day: prepare them per connection after two uses, so PostgreSQL plans
+            // each once instead of on every request.
+            dataSource.ConnectionStringBuilder.MaxAutoPrepare = database.GetValue("MaxAutoPrepare", 64);
+            dataSource.ConnectionStringBuilder.AutoPrepareMinUsages = 2;
         });
         builder.AddRedisClient(ResourceNames.Redis, configureOptions: FailFast);
         // The cache may live on a Redis of its own (ConnectionStrings:cache); by default it shares the sessions' Redis.
