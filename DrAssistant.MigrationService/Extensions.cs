@@ -42,6 +42,13 @@ internal static class Extensions
 
         builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddSource("Npgsql"));
 
+        // FluentMigrator logs every statement, and every failure with its stack trace; the migrator reports failures
+        // itself, in a sentence. Quiet by default (in code, so it holds wherever the tool runs), unless configured.
+        if (builder.Configuration["Logging:LogLevel:FluentMigrator"] is null)
+        {
+            builder.Logging.AddFilter("FluentMigrator", LogLevel.None);
+        }
+
         if (command.WritesPayload)
         {
             // Standard output carries the JSON or SQL; every log line goes to standard error.
