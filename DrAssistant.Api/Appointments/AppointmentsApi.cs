@@ -49,14 +49,14 @@ public static class AppointmentsApi
     private static readonly string[] Released = ["cancelled", "no_show"];
 
     /// <summary>Which statuses each step may leave; the rest are a 409.</summary>
-    private static readonly Dictionary<string, (string To, string[] From, string Set)> Steps = new(StringComparer.Ordinal)
+    private static readonly Dictionary<string, Step> Steps = new(StringComparer.Ordinal)
     {
-        ["confirm"] = ("confirmed", ["scheduled"], ""),
-        ["check-in"] = ("checked_in", ["scheduled", "confirmed"], ", check_in_time = now()"),
-        ["start"] = ("in_progress", ["checked_in"], ""),
-        ["check-out"] = ("completed", ["checked_in", "in_progress"], ", check_out_time = now()"),
-        ["cancel"] = ("cancelled", ["scheduled", "confirmed", "checked_in"], ""),
-        ["no-show"] = ("no_show", ["scheduled", "confirmed"], ""),
+        ["confirm"] = new("confirmed", ["scheduled"]),
+        ["check-in"] = new("checked_in", ["scheduled", "confirmed"], ", check_in_time = now()"),
+        ["start"] = new("in_progress", ["checked_in"]),
+        ["check-out"] = new("completed", ["checked_in", "in_progress"], ", check_out_time = now()"),
+        ["cancel"] = new("cancelled", ["scheduled", "confirmed", "checked_in"]),
+        ["no-show"] = new("no_show", ["scheduled", "confirmed"]),
     };
 
     public static IEndpointRouteBuilder MapAppointmentsApi(this IEndpointRouteBuilder app)
@@ -216,21 +216,19 @@ public static class AppointmentsApi
     public static async Task<Results<Ok<Appointment>, NotFound, Conflict<ProblemDetails>>> MoveAsync(
         Guid id, string step, NpgsqlDataSource db, RedisCache cache, ClinicClock clock, CancellationToken cancellationToken)
     {
-        var (to, from, set) = Steps[step];
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        var appointment = await connection.QuerySingleOrDefaultAsync<Appointment>(new CommandDefinition($"""
-            UPDATE appointments SET status = @to{set}
-            WHERE id = @id AND status = ANY(@from)
-            RETURNING {Columns}
-            """, new { id, to, from }, cancellationToken: cancellationToken));
-        if (appointment is null)
+        var (moved, status) = await Transitions.MoveAsync(connection, "appointments", id, Steps[step], cancellationToken);
+        if (status is null)
         {
-            var current = await FindAsync(connection, id, cancellationToken);
-            return current is null
-                ? TypedResults.NotFound()
-                : Conflict($"An appointment that is {current.Status.Replace('_', ' ')} cannot be marked {to.Replace('_', ' ')}.");
+            return TypedResults.NotFound();
         }
 
+        if (!moved)
+        {
+            return Problems.WrongStatus("appointment", status, $"marked {Steps[step].To.Replace('_', ' ')}");
+        }
+
+        var appointment = (await FindAsync(connection, id, cancellationToken))!;
         await InvalidateAsync(cache, clock, appointment);
         return TypedResults.Ok(appointment);
     }

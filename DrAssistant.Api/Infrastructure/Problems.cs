@@ -19,7 +19,7 @@ public static class Problems
 
     /// <summary>A 409 for a step the record's current status does not allow.</summary>
     public static Conflict<ProblemDetails> WrongStatus(string what, string status, string step) =>
-        Conflict($"A {what} that is {status.Replace('_', ' ')} cannot be {step}.", "status");
+        Conflict($"{("aeiou".Contains(what[0], StringComparison.Ordinal) ? "An" : "A")} {what} that is {status.Replace('_', ' ')} cannot be {step}.", "status");
 
     public static ValidationProblem Invalid(string field, string message) =>
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] });

@@ -30,4 +30,13 @@ public static class Transitions
             $"SELECT status FROM {table} WHERE id = @id", new { id }, cancellationToken: cancellationToken));
         return (false, status);
     }
+
+    /// <summary>
+    /// The status of a parent row (a prescription, an order), locked for the transaction, so its items change only while
+    /// it stays editable. Null when there is no such row.
+    /// </summary>
+    public static Task<string?> LockStatusAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string table, Guid id, CancellationToken cancellationToken) =>
+        connection.ExecuteScalarAsync<string?>(new CommandDefinition(
+            $"SELECT status FROM {table} WHERE id = @id FOR UPDATE", new { id }, transaction, cancellationToken: cancellationToken));
 }

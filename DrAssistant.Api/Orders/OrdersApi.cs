@@ -141,7 +141,7 @@ public static class OrdersApi
 
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var status = await LockAsync(connection, transaction, id, cancellationToken);
+        var status = await Transitions.LockStatusAsync(connection, transaction, "orders", id, cancellationToken);
         if (status is null)
         {
             return TypedResults.NotFound();
@@ -168,7 +168,7 @@ public static class OrdersApi
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var status = await LockAsync(connection, transaction, id, cancellationToken);
+        var status = await Transitions.LockStatusAsync(connection, transaction, "orders", id, cancellationToken);
         if (status is not null && !Editable.Contains(status))
         {
             return Problems.WrongStatus("order", status, "edited");
@@ -208,10 +208,6 @@ public static class OrdersApi
     public static async Task<Order?> FindAsync(NpgsqlConnection connection, Guid id, CancellationToken cancellationToken) =>
         await connection.QuerySingleOrDefaultAsync<Order>(new CommandDefinition(
             $"{Select} WHERE o.id = @id", new { id }, cancellationToken: cancellationToken));
-
-    private static Task<string?> LockAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, CancellationToken cancellationToken) =>
-        connection.ExecuteScalarAsync<string?>(new CommandDefinition(
-            "SELECT status FROM orders WHERE id = @id FOR UPDATE", new { id }, transaction, cancellationToken: cancellationToken));
 
     private static Task InsertItemAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, OrderItemRequest item, CancellationToken cancellationToken) =>
         connection.ExecuteAsync(new CommandDefinition(

@@ -146,7 +146,7 @@ public static class PrescriptionsApi
 
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var status = await LockDraftAsync(connection, transaction, id, cancellationToken);
+        var status = await Transitions.LockStatusAsync(connection, transaction, "prescriptions", id, cancellationToken);
         if (status is null)
         {
             return TypedResults.NotFound();
@@ -181,7 +181,7 @@ public static class PrescriptionsApi
 
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var status = await LockDraftAsync(connection, transaction, id, cancellationToken);
+        var status = await Transitions.LockStatusAsync(connection, transaction, "prescriptions", id, cancellationToken);
         if (status is not null && status != "draft")
         {
             return Problems.WrongStatus("prescription", status, "edited");
@@ -208,7 +208,7 @@ public static class PrescriptionsApi
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var status = await LockDraftAsync(connection, transaction, id, cancellationToken);
+        var status = await Transitions.LockStatusAsync(connection, transaction, "prescriptions", id, cancellationToken);
         if (status is not null && status != "draft")
         {
             return Problems.WrongStatus("prescription", status, "edited");
@@ -302,11 +302,6 @@ public static class PrescriptionsApi
 
         return moved ? TypedResults.Ok((await FindAsync(connection, id, cancellationToken))!) : Problems.WrongStatus("prescription", status, verb);
     }
-
-    /// <summary>Locks the prescription row for the transaction, so items change only while it stays a draft.</summary>
-    private static Task<string?> LockDraftAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, CancellationToken cancellationToken) =>
-        connection.ExecuteScalarAsync<string?>(new CommandDefinition(
-            "SELECT status FROM prescriptions WHERE id = @id FOR UPDATE", new { id }, transaction, cancellationToken: cancellationToken));
 
     private static Task InsertItemAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, PrescriptionItemRequest item, CancellationToken cancellationToken) =>
         connection.ExecuteAsync(new CommandDefinition("""
