@@ -76,6 +76,7 @@ public sealed class MongoMigrator(
             report.PendingActions!.AddRange(plan.Actions);
             report.Drift!.AddRange(plan.Drift);
             report.ExtraIndexes!.AddRange(plan.ExtraIndexes);
+            report.RetiredIndexes!.AddRange(plan.RetiredIndexes);
             report.Problems!.AddRange(Problems(report));
             report.LeaseHolder = await MongoLease.DescribeHolderAsync(database, cancellationToken);
             report.Status = report.Problems.Count > 0 ? MongoStatus.ValidationFailed
@@ -128,7 +129,7 @@ public sealed class MongoMigrator(
             else if (stepReport.Checksum == ChecksumStatus.Changed)
             {
                 // Accepted: the step's new declared state is reconciled and its checksum recorded.
-                await ReconcileAsync(step.Collections, lease, report, cancellationToken);
+                await ReconcileAsync(MongoSteps.WithoutRetired(step.Collections, _declared), lease, report, cancellationToken);
                 lease.EnsureHeld();
                 await _history.UpdateOneAsync(
                     Builders<BsonDocument>.Filter.Eq("_id", step.Number),
@@ -165,7 +166,7 @@ public sealed class MongoMigrator(
         logger.LogInformation("Applying MongoDB step {Step}: {Description}", step.Number, step.Description);
 
         var clock = Stopwatch.StartNew();
-        var done = await ReconcileAsync(step.Collections, lease, report, cancellationToken);
+        var done = await ReconcileAsync(MongoSteps.WithoutRetired(step.Collections, _declared), lease, report, cancellationToken);
         clock.Stop();
 
         lease.EnsureHeld();
@@ -196,6 +197,7 @@ public sealed class MongoMigrator(
         if (listExtraIndexes)
         {
             report.ExtraIndexes!.AddRange(plan.ExtraIndexes);
+            report.RetiredIndexes!.AddRange(plan.RetiredIndexes);
         }
 
         var done = new List<string>();

@@ -19,6 +19,7 @@ public static class MongoScript
         text.AppendLine("-- Generated for review; nothing was executed. Each command is written as an SQL comment (for mongosh, drop the '-- '). On a database that");
         text.AppendLine("-- exists the migrator first compares: it creates only what is missing, sends collMod only when a validator differs,");
         text.AppendLine("-- and reports an index that conflicts with an existing one as drift instead of dropping anything.");
+        var declared = MongoSteps.Cumulative(steps);
         foreach (var step in steps)
         {
             text.AppendLine();
@@ -32,9 +33,18 @@ public static class MongoScript
                     text.AppendLine(Command(MongoPlanner.SetValidator(collection, "differs").Command));
                 }
 
+                var created = MongoSteps.WithoutRetired([collection], declared)[0].Indexes;
                 foreach (var index in collection.Indexes)
                 {
-                    text.AppendLine(Command(MongoPlanner.CreateIndex(collection, index).Command));
+                    text.AppendLine(created.Contains(index)
+                        ? Command(MongoPlanner.CreateIndex(collection, index).Command)
+                        : $"-- (index {index.Name} on {collection.Name}: retired by a later step, so a fresh database does not get it)");
+                }
+
+                foreach (var retired in collection.Retired)
+                {
+                    text.AppendLine(CultureInfo.InvariantCulture,
+                        $"-- (retires index {retired.Index.Name} on {collection.Name}: {retired.Reason}; an existing one is left in place)");
                 }
             }
 
