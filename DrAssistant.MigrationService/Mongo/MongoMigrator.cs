@@ -334,12 +334,16 @@ public sealed class MongoMigrator(
         logger.LogDebug(exception, "Failure details");
     }
 
-    /// <summary>A sentence for a person rather than the driver's dump of its cluster state.</summary>
+    /// <summary>
+    /// A sentence for a person rather than the driver's dump of its cluster state: a refused login in the words of the
+    /// AppHost's health check, a missing privilege with the role that grants it.
+    /// </summary>
     private string Explain(Exception exception) => exception switch
     {
+        _ when MongoFailures.IsAuthenticationFailure(exception) => MongoFailures.AuthenticationFailed(database.Client.Settings.Credential),
         TimeoutException => $"No MongoDB server answered at {string.Join(", ", database.Client.Settings.Servers)} " +
                             $"within {database.Client.Settings.ServerSelectionTimeout.TotalSeconds:0.#} s.",
-        MongoAuthenticationException => $"MongoDB refused the login: {exception.Message}",
+        MongoCommandException command when MongoPrivileges.Explain(command, DatabaseName, database.Client.Settings.Credential) is { } missing => missing,
         MongoCommandException command => $"MongoDB refused a command: {command.ErrorMessage} ({command.CodeName}, code {command.Code}).",
         _ => exception.Message,
     };
