@@ -329,7 +329,7 @@ public sealed class MongoMigrator(
     private void Fail(MongoReport report, Exception exception)
     {
         report.Status = MongoStatus.Failed;
-        report.Error = Explain(exception);
+        report.Error = Explain(exception, database.Client.Settings, DatabaseName);
         logger.LogError("MongoDB {Database}: {Error}", DatabaseName, report.Error);
         logger.LogDebug(exception, "Failure details");
     }
@@ -338,12 +338,12 @@ public sealed class MongoMigrator(
     /// A sentence for a person rather than the driver's dump of its cluster state: a refused login in the words of the
     /// AppHost's health check, a missing privilege with the role that grants it.
     /// </summary>
-    private string Explain(Exception exception) => exception switch
+    internal static string Explain(Exception exception, MongoClientSettings settings, string databaseName) => exception switch
     {
-        _ when MongoFailures.IsAuthenticationFailure(exception) => MongoFailures.AuthenticationFailed(database.Client.Settings.Credential),
-        TimeoutException => $"No MongoDB server answered at {string.Join(", ", database.Client.Settings.Servers)} " +
-                            $"within {database.Client.Settings.ServerSelectionTimeout.TotalSeconds:0.#} s.",
-        MongoCommandException command when MongoPrivileges.Explain(command, DatabaseName, database.Client.Settings.Credential) is { } missing => missing,
+        _ when MongoFailures.IsAuthenticationFailure(exception) => MongoFailures.AuthenticationFailed(settings.Credential),
+        TimeoutException => $"No MongoDB server answered at {string.Join(", ", settings.Servers)} " +
+                            $"within {settings.ServerSelectionTimeout.TotalSeconds:0.#} s.",
+        MongoCommandException command when MongoPrivileges.Explain(command, databaseName, settings.Credential) is { } missing => missing,
         MongoCommandException command => $"MongoDB refused a command: {command.ErrorMessage} ({command.CodeName}, code {command.Code}).",
         _ => exception.Message,
     };
