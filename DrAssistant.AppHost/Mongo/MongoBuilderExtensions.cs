@@ -96,7 +96,7 @@ public static class MongoBuilderExtensions
     /// fails at once with the same explanation (and the API, waiting for the migrator, never starts) instead of everyone
     /// showing "Waiting" for ever.
     /// </summary>
-    internal sealed class MongoPingCheck(Func<string?> connectionString, MongoPingCheck.Role role) : IHealthCheck
+    public sealed class MongoPingCheck(Func<string?> connectionString, MongoPingCheck.Role role) : IHealthCheck
     {
         private MongoClient? _client;
 
@@ -130,7 +130,7 @@ public static class MongoBuilderExtensions
             }
         }
 
-        internal static HealthCheckResult Refused(string explanation, Exception? exception, Role role) => role == Role.Server
+        public static HealthCheckResult Refused(string explanation, Exception? exception, Role role) => role == Role.Server
             ? HealthCheckResult.Unhealthy(explanation, exception)
             : HealthCheckResult.Healthy($"MongoDB answers but refuses the credentials; the services start so that they fail saying so. {explanation}");
     }
