@@ -135,7 +135,8 @@ public class MongoMigratorTests
         }
 
         // And the model reads them back.
-        var read = await mongo.Database.GetCollection<VoiceRecording>(VoiceRecording.CollectionName).Find(r => r.Id == fromNode["_id"].AsObjectId).SingleAsync();
+        var id = fromNode["_id"].AsObjectId;
+        var read = await mongo.Database.GetCollection<VoiceRecording>(VoiceRecording.CollectionName).Find(r => r.Id == id).SingleAsync();
         Assert.Equal((312.0, 48_000L), (read.Duration, read.FileSize));
     }
 
