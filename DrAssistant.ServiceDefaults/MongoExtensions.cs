@@ -69,6 +69,10 @@ public sealed record MongoConnection(MongoClientSettings Settings, string Databa
     }
 }
 
+/// <summary>
+/// A <c>ping</c> with the service's credentials. A refused login is said as such, with what to do
+/// (<see cref="MongoFailures"/>), rather than as a server that did not answer.
+/// </summary>
 internal sealed class MongoPingHealthCheck(IMongoDatabase database) : IHealthCheck
 {
     private static readonly BsonDocument Ping = new("ping", 1);
@@ -79,6 +83,10 @@ internal sealed class MongoPingHealthCheck(IMongoDatabase database) : IHealthChe
         {
             await database.RunCommandAsync<BsonDocument>(Ping, cancellationToken: cancellationToken);
             return HealthCheckResult.Healthy();
+        }
+        catch (Exception ex) when (MongoFailures.IsAuthenticationFailure(ex))
+        {
+            return new HealthCheckResult(context.Registration.FailureStatus, MongoFailures.AuthenticationFailed(database.Client.Settings.Credential), ex);
         }
         catch (Exception ex) when (ex is MongoException or TimeoutException or OperationCanceledException)
         {

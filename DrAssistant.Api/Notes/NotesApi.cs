@@ -25,7 +25,8 @@ public static class NotesApi
 
     public static IEndpointRouteBuilder MapNotesApi(this IEndpointRouteBuilder app)
     {
-        var notes = app.MapGroup("/api/notes").WithTags("Notes");
+        // A stored note that breaks a rule of the collection's validator is a 422 naming the field, not a 500.
+        var notes = app.MapGroup("/api/notes").WithTags("Notes").WithDocumentRefusals();
         notes.MapGet("/", ListPatientNotes).RequireAuthorization(Permissions.ReadNotes)
             .WithSummary("A patient's clinical notes, newest first, paged").ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         notes.MapGet("/search", SearchNotes).RequireAuthorization(Permissions.ReadNotes)
@@ -33,7 +34,8 @@ public static class NotesApi
         notes.MapGet("/{id}", GetNote).RequireAuthorization(Permissions.ReadNotes)
             .WithSummary("A clinical note; its ETag is the version to send back in If-Match").ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         notes.MapPost("/", CreateNote).RequireAuthorization(Permissions.WriteNotes)
-            .WithSummary("Write a draft note for an encounter (patient and doctor are the encounter's)").ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .WithSummary("Write a draft note for an encounter (patient and doctor are the encounter's)").ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
         notes.MapPut("/{id}", UpdateNote).RequireAuthorization(Permissions.WriteNotes)
             .WithSummary("Replace a draft's content (If-Match: the ETag of the version edited)").WithPreconditions();
         notes.MapPost("/{id}/sign", SignNote).RequireAuthorization(Permissions.SignNotes)
@@ -454,6 +456,7 @@ public static class NotesApi
     }
 
     private static RouteHandlerBuilder WithPreconditions(this RouteHandlerBuilder builder) => builder
+        .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
         .ProducesProblem(StatusCodes.Status428PreconditionRequired)
         .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 }

@@ -100,6 +100,29 @@ public sealed class NotesStore
     public static bool IsUnavailable(Exception exception) =>
         exception is MongoConnectionException or TimeoutException or MongoExecutionTimeoutException;
 
+    /// <summary>
+    /// Deletes GridFS files with their chunks; returns how many file documents were deleted. The file document goes
+    /// first (as the drivers do: no reader finds a file whose chunks are going), then the chunks (see <see cref="DeleteChunksAsync"/>).
+    /// </summary>
+    public async Task<int> DeleteAudioAsync(IReadOnlyCollection<ObjectId> fileIds, CancellationToken cancellationToken)
+    {
+        var deleted = await AudioFiles.DeleteManyAsync(Builders<BsonDocument>.Filter.In("_id", fileIds), cancellationToken);
+        await DeleteChunksAsync(fileIds, cancellationToken);
+        return (int)deleted.DeletedCount;
+    }
+
+    /// <summary>
+    /// Deletes the chunks of these files, chunk 0 last: should this stop half way, the first chunk is still there for
+    /// the sweep, which finds dead uploads by their first chunk.
+    /// </summary>
+    public async Task DeleteChunksAsync(IReadOnlyCollection<ObjectId> fileIds, CancellationToken cancellationToken)
+    {
+        var filter = Builders<BsonDocument>.Filter;
+        var ofFiles = filter.In("files_id", fileIds);
+        await AudioChunks.DeleteManyAsync(ofFiles & filter.Gt("n", 0), cancellationToken);
+        await AudioChunks.DeleteManyAsync(ofFiles & filter.Eq("n", 0), cancellationToken);
+    }
+
     /// <summary>A patient's notes, newest first (pattern 2), as summaries.</summary>
     public async Task<PagedList<NoteSummary>> PatientNotesAsync(Guid patientId, PageRequest paging, CancellationToken cancellationToken)
     {

@@ -32,7 +32,7 @@ public static class RecordingsApi
     public static IEndpointRouteBuilder MapRecordingsApi(this IEndpointRouteBuilder app)
     {
         var limits = app.ServiceProvider.GetRequiredService<IOptions<RecordingOptions>>().Value;
-        var encounters = app.MapGroup("/api/encounters").WithTags("Recordings");
+        var encounters = app.MapGroup("/api/encounters").WithTags("Recordings").WithDocumentRefusals();
         encounters.MapPost("/{id:guid}/recordings", UploadRecording).RequireAuthorization(Permissions.WriteNotes)
             // Both Kestrel and RequestBodyLimitMiddleware honour this instead of the 1 MiB default for JSON.
             .WithMetadata(new RequestSizeLimitAttribute(limits.MaxRequestBytes))
@@ -50,11 +50,12 @@ public static class RecordingsApi
             })
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         encounters.MapGet("/{id:guid}/recordings", ListRecordings).RequireAuthorization(Permissions.ReadNotes)
             .WithSummary("An encounter's recordings (metadata), newest first, paged").ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
-        var recordings = app.MapGroup("/api/recordings").WithTags("Recordings");
+        var recordings = app.MapGroup("/api/recordings").WithTags("Recordings").WithDocumentRefusals();
         recordings.MapGet("/{id}", GetRecording).RequireAuthorization(Permissions.ReadNotes)
             .WithSummary("A recording's metadata").ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         recordings.MapGet("/{id}/audio", DownloadAudio).RequireAuthorization(Permissions.ReadNotes)
@@ -64,7 +65,8 @@ public static class RecordingsApi
             .ProducesProblem(StatusCodes.Status416RangeNotSatisfiable)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         recordings.MapPut("/{id}/status", UpdateRecordingStatus).RequireAuthorization(Permissions.WriteNotes)
-            .WithSummary("Record the transcription's outcome: transcribed (with the note's id) or error").ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .WithSummary("Record the transcription's outcome: transcribed (with the note's id) or error").ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
         recordings.MapDelete("/{id}", DeleteRecording).RequireAuthorization(Permissions.WriteNotes)
             .WithSummary("Delete a recording: its metadata and its audio").ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return app;
@@ -548,11 +550,8 @@ public static class RecordingsApi
     {
         try
         {
-            await store.Audio.DeleteAsync(fileId, CancellationToken.None);
-        }
-        catch (GridFSFileNotFoundException)
-        {
-            // Already gone.
+            // Not the driver's GridFS delete: ours removes chunk 0 last, so a delete cut short leaves what the sweep finds.
+            await store.DeleteAudioAsync([fileId], CancellationToken.None);
         }
         catch (Exception ex) when (ex is MongoException or TimeoutException)
         {

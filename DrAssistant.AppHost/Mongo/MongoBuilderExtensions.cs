@@ -1,6 +1,7 @@
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
 using MongoDB.Bson;
 using MongoDB.Driver;
 
@@ -24,7 +25,7 @@ public static class MongoBuilderExtensions
         IResourceBuilder<ParameterResource>? password = null)
     {
         var userParameter = userName?.Resource ?? builder.AddParameter($"{name}-username", "admin", publishValueAsDefault: true).Resource;
-        // No special characters: the password goes into a mongodb:// URI unescaped.
+        // Any password works (connection strings escape it); the generated one simply has no special characters.
         var passwordParameter = password?.Resource
             ?? ParameterResourceBuilderExtensions.CreateDefaultPasswordParameter(builder, $"{name}-password", special: false);
 
@@ -39,16 +40,16 @@ public static class MongoBuilderExtensions
                 context.EnvironmentVariables["MONGO_INITDB_ROOT_USERNAME"] = server.UserNameParameter;
                 context.EnvironmentVariables["MONGO_INITDB_ROOT_PASSWORD"] = server.PasswordParameter;
             })
-            .WithPingHealthCheck();
+            .WithPingHealthCheck(MongoPingCheck.Role.Server);
     }
 
     public static IResourceBuilder<MongoDatabaseResource> AddDatabase(
         this IResourceBuilder<MongoServerResource> builder, string name, string databaseName) =>
         builder.ApplicationBuilder.AddResource(new MongoDatabaseResource(name, databaseName, builder.Resource))
-            .WithPingHealthCheck();
+            .WithPingHealthCheck(MongoPingCheck.Role.Database);
 
-    /// <summary>Healthy once the resource's connection string answers a <c>ping</c>.</summary>
-    private static IResourceBuilder<T> WithPingHealthCheck<T>(this IResourceBuilder<T> builder)
+    /// <summary>Healthy once the resource's connection string answers a <c>ping</c> (see <see cref="MongoPingCheck"/>).</summary>
+    private static IResourceBuilder<T> WithPingHealthCheck<T>(this IResourceBuilder<T> builder, MongoPingCheck.Role role)
         where T : IResourceWithConnectionString
     {
         var resource = builder.Resource;
@@ -58,7 +59,7 @@ public static class MongoBuilderExtensions
 
         var key = $"{resource.Name}_check";
         // One check instance, so one client is reused across probes.
-        var check = new MongoPingCheck(() => connectionString);
+        var check = new MongoPingCheck(() => connectionString, role);
         builder.ApplicationBuilder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
             key, check, failureStatus: null, tags: null));
         return builder.WithHealthCheck(key);
@@ -77,11 +78,9 @@ public static class MongoBuilderExtensions
             .WithHttpEndpoint(targetPort: 8081, name: "http")
             .WithEnvironment(context =>
             {
-                // Containers reach each other by resource name on the Aspire network, on the container port.
-                context.EnvironmentVariables["ME_CONFIG_MONGODB_SERVER"] = server.Name;
-                context.EnvironmentVariables["ME_CONFIG_MONGODB_PORT"] = MongoServerResource.DefaultContainerPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                context.EnvironmentVariables["ME_CONFIG_MONGODB_ADMINUSERNAME"] = server.UserNameParameter;
-                context.EnvironmentVariables["ME_CONFIG_MONGODB_ADMINPASSWORD"] = server.PasswordParameter;
+                // A whole connection string with escaped credentials: given a server, user and password instead,
+                // mongo-express pastes them into a URI unescaped, which a password with '@' or '/' breaks.
+                context.EnvironmentVariables["ME_CONFIG_MONGODB_URL"] = server.BuildContainerConnectionString();
                 context.EnvironmentVariables["ME_CONFIG_BASICAUTH"] = "false";
             })
             .WithParentRelationship(server)
@@ -90,9 +89,22 @@ public static class MongoBuilderExtensions
         return builder;
     }
 
-    private sealed class MongoPingCheck(Func<string?> connectionString) : IHealthCheck
+    /// <summary>
+    /// A <c>ping</c> with the resource's credentials. When the server answers but refuses them (typically a data volume
+    /// created with another password), the server resource is unhealthy with <see cref="MongoFailures"/>'s explanation,
+    /// shown on the dashboard; the database resource, which the services wait for, lets them start, so the migrator
+    /// fails at once with the same explanation (and the API, waiting for the migrator, never starts) instead of everyone
+    /// showing "Waiting" for ever.
+    /// </summary>
+    public sealed class MongoPingCheck(Func<string?> connectionString, MongoPingCheck.Role role) : IHealthCheck
     {
         private MongoClient? _client;
+
+        public enum Role
+        {
+            Server,
+            Database,
+        }
 
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {
@@ -108,10 +120,18 @@ public static class MongoBuilderExtensions
                 await _client.GetDatabase("admin").RunCommandAsync<BsonDocument>(new BsonDocument("ping", 1), cancellationToken: cancellationToken);
                 return HealthCheckResult.Healthy();
             }
+            catch (Exception ex) when (MongoFailures.IsAuthenticationFailure(ex))
+            {
+                return Refused(MongoFailures.AuthenticationFailed(_client?.Settings.Credential), ex, role);
+            }
             catch (Exception ex) when (ex is MongoException or TimeoutException)
             {
                 return HealthCheckResult.Unhealthy("MongoDB did not answer a ping.", ex);
             }
         }
+
+        public static HealthCheckResult Refused(string explanation, Exception? exception, Role role) => role == Role.Server
+            ? HealthCheckResult.Unhealthy(explanation, exception)
+            : HealthCheckResult.Healthy($"MongoDB answers but refuses the credentials; the services start so that they fail saying so. {explanation}");
     }
 }

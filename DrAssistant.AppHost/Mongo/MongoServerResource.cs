@@ -18,10 +18,19 @@ public sealed class MongoServerResource(string name, ParameterResource userName,
 
     public ReferenceExpression ConnectionStringExpression => BuildConnectionString(databaseName: null);
 
+    /// <summary>
+    /// The root user's connection string. User name and password are percent-encoded (<c>:uri</c>), so any password
+    /// works, <c>@ / : ? # [ ] %</c> and spaces included; root users live in the admin database, whatever database the
+    /// client works in.
+    /// </summary>
     internal ReferenceExpression BuildConnectionString(string? databaseName) =>
-        // Root users live in the admin database, whatever database the client works in.
         ReferenceExpression.Create(
-            $"mongodb://{UserNameParameter}:{PasswordParameter}@{PrimaryEndpoint.Property(EndpointProperty.HostAndPort)}/{databaseName ?? string.Empty}?authSource=admin");
+            $"mongodb://{UserNameParameter:uri}:{PasswordParameter:uri}@{PrimaryEndpoint.Property(EndpointProperty.HostAndPort)}/{databaseName ?? string.Empty}?authSource=admin");
+
+    /// <summary>The same, as another container on the Aspire network reaches it: by resource name, on the container port.</summary>
+    internal ReferenceExpression BuildContainerConnectionString() =>
+        ReferenceExpression.Create(
+            $"mongodb://{UserNameParameter:uri}:{PasswordParameter:uri}@{Name}:{DefaultContainerPort.ToString(System.Globalization.CultureInfo.InvariantCulture)}/?authSource=admin");
 }
 
 /// <summary>A database on a <see cref="MongoServerResource"/>; its connection string names the database.</summary>

@@ -76,6 +76,7 @@ public sealed class MongoMigrator(
             report.PendingActions!.AddRange(plan.Actions);
             report.Drift!.AddRange(plan.Drift);
             report.ExtraIndexes!.AddRange(plan.ExtraIndexes);
+            report.RetiredIndexes!.AddRange(plan.RetiredIndexes);
             report.Problems!.AddRange(Problems(report));
             report.LeaseHolder = await MongoLease.DescribeHolderAsync(database, cancellationToken);
             report.Status = report.Problems.Count > 0 ? MongoStatus.ValidationFailed
@@ -128,7 +129,7 @@ public sealed class MongoMigrator(
             else if (stepReport.Checksum == ChecksumStatus.Changed)
             {
                 // Accepted: the step's new declared state is reconciled and its checksum recorded.
-                await ReconcileAsync(step.Collections, lease, report, cancellationToken);
+                await ReconcileAsync(MongoSteps.WithoutRetired(step.Collections, _declared), lease, report, cancellationToken);
                 lease.EnsureHeld();
                 await _history.UpdateOneAsync(
                     Builders<BsonDocument>.Filter.Eq("_id", step.Number),
@@ -165,7 +166,7 @@ public sealed class MongoMigrator(
         logger.LogInformation("Applying MongoDB step {Step}: {Description}", step.Number, step.Description);
 
         var clock = Stopwatch.StartNew();
-        var done = await ReconcileAsync(step.Collections, lease, report, cancellationToken);
+        var done = await ReconcileAsync(MongoSteps.WithoutRetired(step.Collections, _declared), lease, report, cancellationToken);
         clock.Stop();
 
         lease.EnsureHeld();
@@ -196,6 +197,7 @@ public sealed class MongoMigrator(
         if (listExtraIndexes)
         {
             report.ExtraIndexes!.AddRange(plan.ExtraIndexes);
+            report.RetiredIndexes!.AddRange(plan.RetiredIndexes);
         }
 
         var done = new List<string>();
@@ -327,17 +329,21 @@ public sealed class MongoMigrator(
     private void Fail(MongoReport report, Exception exception)
     {
         report.Status = MongoStatus.Failed;
-        report.Error = Explain(exception);
+        report.Error = Explain(exception, database.Client.Settings, DatabaseName);
         logger.LogError("MongoDB {Database}: {Error}", DatabaseName, report.Error);
         logger.LogDebug(exception, "Failure details");
     }
 
-    /// <summary>A sentence for a person rather than the driver's dump of its cluster state.</summary>
-    private string Explain(Exception exception) => exception switch
+    /// <summary>
+    /// A sentence for a person rather than the driver's dump of its cluster state: a refused login in the words of the
+    /// AppHost's health check, a missing privilege with the role that grants it.
+    /// </summary>
+    internal static string Explain(Exception exception, MongoClientSettings settings, string databaseName) => exception switch
     {
-        TimeoutException => $"No MongoDB server answered at {string.Join(", ", database.Client.Settings.Servers)} " +
-                            $"within {database.Client.Settings.ServerSelectionTimeout.TotalSeconds:0.#} s.",
-        MongoAuthenticationException => $"MongoDB refused the login: {exception.Message}",
+        _ when MongoFailures.IsAuthenticationFailure(exception) => MongoFailures.AuthenticationFailed(settings.Credential),
+        TimeoutException => $"No MongoDB server answered at {string.Join(", ", settings.Servers)} " +
+                            $"within {settings.ServerSelectionTimeout.TotalSeconds:0.#} s.",
+        MongoCommandException command when MongoPrivileges.Explain(command, databaseName, settings.Credential) is { } missing => missing,
         MongoCommandException command => $"MongoDB refused a command: {command.ErrorMessage} ({command.CodeName}, code {command.Code}).",
         _ => exception.Message,
     };

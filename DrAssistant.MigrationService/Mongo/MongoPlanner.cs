@@ -39,8 +39,11 @@ public enum MongoDriftKind
 /// <summary>A difference from the declared state that the migrator reports and does not repair: repairing it would mean dropping something.</summary>
 public sealed record MongoDrift(MongoDriftKind Kind, string Collection, string? Index, string Message);
 
-/// <summary>What reconciling would do (<see cref="Actions"/>) and what it cannot (<see cref="Drift"/>).</summary>
-public sealed record MongoPlan(IReadOnlyList<MongoAction> Actions, IReadOnlyList<MongoDrift> Drift, IReadOnlyList<string> ExtraIndexes);
+/// <summary>
+/// What reconciling would do (<see cref="Actions"/>) and what it cannot (<see cref="Drift"/>); indexes nobody declared
+/// and indexes a later step retired, both left in place.
+/// </summary>
+public sealed record MongoPlan(IReadOnlyList<MongoAction> Actions, IReadOnlyList<MongoDrift> Drift, IReadOnlyList<string> ExtraIndexes, IReadOnlyList<string> RetiredIndexes);
 
 /// <summary>
 /// Compares the declared state with the server's description of the database, without talking to the server:
@@ -61,6 +64,7 @@ public static class MongoPlanner
         var actions = new List<MongoAction>();
         var drift = new List<MongoDrift>();
         var extra = new List<string>();
+        var retired = new List<string>();
         foreach (var collection in declared)
         {
             if (!existing.TryGetValue(collection.Name, out var current))
@@ -101,10 +105,20 @@ public static class MongoPlanner
                 }
             }
 
+            foreach (var old in collection.Retired)
+            {
+                var present = current.Indexes.FirstOrDefault(i => i["name"] == old.Index.Name && BsonEquivalence.SameKeys(i["key"].AsBsonDocument, old.Index.Keys));
+                if (present is not null && matched.Add(old.Index.Name))
+                {
+                    retired.Add($"{collection.Name}.{old.Index.Name} {Describe(old.Index.Keys)}: {old.Reason}; left in place " +
+                        $"(to drop it: db.getCollection(\"{collection.Name}\").dropIndex(\"{old.Index.Name}\"))");
+                }
+            }
+
             extra.AddRange(current.Indexes.Select(i => i["name"].AsString).Where(n => !matched.Contains(n)).Select(n => $"{collection.Name}.{n}"));
         }
 
-        return new MongoPlan(actions, drift, extra);
+        return new MongoPlan(actions, drift, extra, retired);
     }
 
     public static MongoAction CreateCollection(CollectionSpec collection) => new(

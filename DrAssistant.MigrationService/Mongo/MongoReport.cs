@@ -80,6 +80,9 @@ public sealed class MongoReport
     /// <summary>Indexes that are not declared (a driver's own GridFS index, one made by hand); reported, left alone.</summary>
     public List<string>? ExtraIndexes { get; init; }
 
+    /// <summary>Indexes an earlier step declared and a later one retired (e.g. made redundant); never dropped by the migrator.</summary>
+    public List<string>? RetiredIndexes { get; init; }
+
     public List<string>? Problems { get; init; }
 
     public string? Error { get; set; }
@@ -91,10 +94,10 @@ public sealed class MongoReport
     public static MongoReport NotConfigured() => new() { Status = MongoStatus.NotConfigured };
 
     public static MongoReport ForMigrate(string database) =>
-        new() { Database = database, Steps = [], Actions = [], Drift = [], ExtraIndexes = [], Problems = [] };
+        new() { Database = database, Steps = [], Actions = [], Drift = [], ExtraIndexes = [], RetiredIndexes = [], Problems = [] };
 
     public static MongoReport ForInfo(string database) =>
-        new() { Database = database, Steps = [], PendingActions = [], Drift = [], ExtraIndexes = [], Problems = [] };
+        new() { Database = database, Steps = [], PendingActions = [], Drift = [], ExtraIndexes = [], RetiredIndexes = [], Problems = [] };
 
     /// <summary>The human-readable form, as <c>info</c> prints it.</summary>
     public override string ToString()
@@ -131,6 +134,7 @@ public sealed class MongoReport
         Section(text, "drift (not repaired)", Drift?.Select(d => d.Message));
         Section(text, "problems", Problems);
         Section(text, "indexes not declared (left alone)", ExtraIndexes);
+        Section(text, "indexes retired by a later step (left alone)", RetiredIndexes);
         return text.ToString().TrimEnd();
     }
 

@@ -42,9 +42,21 @@ public sealed record IndexSpec(string Name, BsonDocument Keys, BsonDocument Opti
     public bool IsText => Keys.Values.Any(v => v == "text");
 }
 
-/// <summary>A collection as declared: its validator (if any) and its indexes.</summary>
+/// <summary>
+/// An index an earlier step declared that a later step no longer declares (e.g. made redundant by a compound index).
+/// The migrator never drops it: a fresh database does not get it, and where it exists <c>info</c> lists it as retired
+/// (with the command to drop it by hand) rather than as an index nobody declared.
+/// </summary>
+public sealed record RetiredIndex(IndexSpec Index, string Reason);
+
+/// <summary>
+/// A collection as declared: its validator (if any), its indexes, and the indexes of earlier steps it retires.
+/// </summary>
 public sealed record CollectionSpec(string Name, BsonDocument? Validator, IReadOnlyList<IndexSpec> Indexes)
 {
+    /// <summary>Indexes of earlier steps this declaration no longer declares (see <see cref="RetiredIndex"/>).</summary>
+    public IReadOnlyList<RetiredIndex> Retired { get; init; } = [];
+
     /// <summary>Every write is checked, and a document that fails is refused (not merely logged).</summary>
     public const string ValidationLevel = "strict";
 
@@ -89,7 +101,12 @@ public static class MongoSchema
         "rawTranscription",
     ];
 
-    public static CollectionSpec ClinicalNotesCollection { get; } = new(ClinicalNotes, ClinicalNoteValidator(),
+    /// <summary>The bsonType of every numeric field from step 2 on: whatever numeric type a writer uses (a Node service writes whole numbers as int).</summary>
+    public static readonly IReadOnlyList<string> AnyNumber = ["double", "int", "long", "decimal"];
+
+    // Step 1: what the first version declared. Never edited (its checksum is recorded in databases); see MongoSteps.
+
+    public static CollectionSpec ClinicalNotesCollection { get; } = new(ClinicalNotes, ClinicalNoteValidator(AsStepOne),
     [
         IndexSpec.Ascending("encounterId"),
         IndexSpec.Ascending("patientId"),
@@ -101,7 +118,7 @@ public static class MongoSchema
         IndexSpec.Text("note_text", [.. NoteTextFields]),
     ]);
 
-    public static CollectionSpec VoiceRecordingsCollection { get; } = new(VoiceRecordings, VoiceRecordingValidator(),
+    public static CollectionSpec VoiceRecordingsCollection { get; } = new(VoiceRecordings, VoiceRecordingValidator(AsStepOne),
     [
         IndexSpec.Ascending("encounterId"),
         IndexSpec.Ascending("patientId"),
@@ -131,7 +148,49 @@ public static class MongoSchema
         IndexSpec.Compound(("files_id", 1), ("n", 1)).Unique(),
     ]);
 
-    private static BsonDocument ClinicalNoteValidator() => JsonSchema(
+    // Step 2 (mongodb-schema.md, "changes after review"): declared again, the validator replaces step 1's and the
+    // indexes are added to step 1's.
+
+    /// <summary>
+    /// Numbers of any numeric type; <c>attachments</c> indexed so the orphan sweep asks "does a note attach this file?"
+    /// through an index (a multikey index: one entry per attached file).
+    /// </summary>
+    public static CollectionSpec ClinicalNotesStep2 { get; } = new(ClinicalNotes, ClinicalNoteValidator(AsAnyNumber),
+    [
+        IndexSpec.Ascending("attachments"),
+    ]);
+
+    /// <summary>Numbers of any numeric type; <c>fileId</c> indexed so the orphan sweep asks "does a recording use this file?" through an index.</summary>
+    public static CollectionSpec VoiceRecordingsStep2 { get; } = new(VoiceRecordings, VoiceRecordingValidator(AsAnyNumber),
+    [
+        IndexSpec.Ascending("fileId"),
+    ]);
+
+    /// <summary>
+    /// The index the official drivers create on a first upload, named as they name it, so <c>info</c> lists no index
+    /// nobody declared once audio has been uploaded. It makes step 1's <c>{filename: 1}</c> redundant (a query on
+    /// filename uses the compound's prefix): that one is retired, never dropped by the migrator.
+    /// </summary>
+    public static CollectionSpec GridFsFilesStep2 { get; } = new(GridFsFiles, null,
+    [
+        IndexSpec.Compound(("filename", 1), ("uploadDate", 1)),
+    ])
+    {
+        Retired = [new RetiredIndex(IndexSpec.Ascending("filename"), "redundant since step 2 with filename_1_uploadDate_1, whose prefix serves the same queries")],
+    };
+
+    /// <summary>
+    /// How a step writes the BSON type of a numeric field, given the type step 1 gave it: step 1 as it is (each field
+    /// its own type), step 2 as any numeric type. One definition of the fields serves both, so step 2 changes nothing
+    /// else, and step 1's output (and checksum) stays byte for byte what it was.
+    /// </summary>
+    private delegate BsonValue NumberType(string stepOneType);
+
+    private static BsonValue AsStepOne(string stepOneType) => stepOneType;
+
+    private static BsonValue AsAnyNumber(string stepOneType) => new BsonArray(AnyNumber);
+
+    private static BsonDocument ClinicalNoteValidator(NumberType number) => JsonSchema(
         required: ["_id", "encounterId", "patientId", "doctorId", "status", "noteType", "createdAt", "updatedAt"],
         ("_id", Type("objectId")),
         ("encounterId", Uuid()),
@@ -153,16 +212,16 @@ public static class MongoSchema
                     "neurological", "psychiatric", "endocrine", "hematologic", "allergic", "skin")))),
             ("objective", Object(
                 ("vitalSigns", Object(
-                    ("temperature", Type("number")),
-                    ("heartRate", Type("number")),
-                    ("respiratoryRate", Type("number")),
+                    ("temperature", Type(number("number"))),
+                    ("heartRate", Type(number("number"))),
+                    ("respiratoryRate", Type(number("number"))),
                     ("bloodPressure", Object(
-                        ("systolic", Type("number")),
-                        ("diastolic", Type("number")))),
-                    ("oxygenSaturation", Type("number")),
-                    ("weight", Type("number")),
-                    ("height", Type("number")),
-                    ("bmi", Type("number")))),
+                        ("systolic", Type(number("number"))),
+                        ("diastolic", Type(number("number"))))),
+                    ("oxygenSaturation", Type(number("number"))),
+                    ("weight", Type(number("number"))),
+                    ("height", Type(number("number"))),
+                    ("bmi", Type(number("number"))))),
                 ("physicalExam", Strings(
                     "general", "heent", "cardiovascular", "respiratory", "gastrointestinal", "musculoskeletal",
                     "neurological", "skin")),
@@ -183,29 +242,29 @@ public static class MongoSchema
                 ("followUp", Type("string")))))),
         ("rawTranscription", Type("string")),
         ("aiSummary", Type("string")),
-        ("aiConfidenceScore", new BsonDocument { { "bsonType", "double" }, { "minimum", 0 }, { "maximum", 1 } }),
+        ("aiConfidenceScore", new BsonDocument { { "bsonType", number("double") }, { "minimum", 0 }, { "maximum", 1 } }),
         ("signedBy", Uuid()),
         ("signedAt", Type("date")),
         ("metadata", Object(
             ("templateUsed", Type("string")),
-            ("completionTime", Type("number")),
+            ("completionTime", Type(number("number"))),
             ("aiAssisted", Type("bool")),
-            ("wordCount", Type("int")),
-            ("editCount", Type("int")),
+            ("wordCount", Type(number("int"))),
+            ("editCount", Type(number("int"))),
             ("editHistory", ArrayOf(Type("object"))))),
         ("tags", ArrayOf(Type("string"))),
         ("attachments", ArrayOf(Type("objectId"))),
         ("createdAt", Type("date")),
         ("updatedAt", Type("date")));
 
-    private static BsonDocument VoiceRecordingValidator() => JsonSchema(
+    private static BsonDocument VoiceRecordingValidator(NumberType number) => JsonSchema(
         required: ["_id", "encounterId", "patientId", "doctorId", "duration", "fileSize", "mimeType", "status", "fileId", "createdAt", "updatedAt"],
         ("_id", Type("objectId")),
         ("encounterId", Uuid()),
         ("patientId", Uuid()),
         ("doctorId", Uuid()),
-        ("duration", Positive("double")),
-        ("fileSize", Positive("long")),
+        ("duration", Positive(number("double"))),
+        ("fileSize", Positive(number("long"))),
         ("mimeType", Type("string")),
         ("status", Words(RecordingStatuses)),
         ("transcriptionId", Type("objectId")),
@@ -213,9 +272,9 @@ public static class MongoSchema
             ("deviceInfo", Type("string")),
             ("quality", Type("string")),
             ("processingStats", Object(
-                ("transcriptionTime", Type("number")),
-                ("wordCount", Type("int")),
-                ("confidence", Type("number")))))),
+                ("transcriptionTime", Type(number("number"))),
+                ("wordCount", Type(number("int"))),
+                ("confidence", Type(number("number"))))))),
         ("retentionPolicy", Object(
             ("expiresAt", Type("date")),
             ("retentionReason", Type("string")))),
@@ -231,14 +290,14 @@ public static class MongoSchema
             { "properties", Properties(properties) },
         });
 
-    private static BsonDocument Type(string bsonType) => new("bsonType", bsonType);
+    private static BsonDocument Type(BsonValue bsonType) => new("bsonType", bsonType);
 
     private static BsonDocument Uuid() => new() { { "bsonType", "string" }, { "pattern", UuidPattern } };
 
     private static BsonDocument Words(IEnumerable<string> words) => new() { { "bsonType", "string" }, { "enum", new BsonArray(words) } };
 
     /// <summary>More than zero (JSON Schema draft 4, as MongoDB implements it: <c>exclusiveMinimum</c> is a flag).</summary>
-    private static BsonDocument Positive(string bsonType) =>
+    private static BsonDocument Positive(BsonValue bsonType) =>
         new() { { "bsonType", bsonType }, { "minimum", 0 }, { "exclusiveMinimum", true } };
 
     private static BsonDocument ArrayOf(BsonDocument items) => new() { { "bsonType", "array" }, { "items", items } };

@@ -19,22 +19,41 @@ public static class MongoScript
         text.AppendLine("-- Generated for review; nothing was executed. Each command is written as an SQL comment (for mongosh, drop the '-- '). On a database that");
         text.AppendLine("-- exists the migrator first compares: it creates only what is missing, sends collMod only when a validator differs,");
         text.AppendLine("-- and reports an index that conflicts with an existing one as drift instead of dropping anything.");
+        var declared = MongoSteps.Cumulative(steps);
+        var created = new HashSet<string>(StringComparer.Ordinal);
         foreach (var step in steps)
         {
             text.AppendLine();
             text.AppendLine(CultureInfo.InvariantCulture, $"-- Step {step.Number}: {step.Description} (checksum {step.Checksum})");
             foreach (var collection in step.Collections)
             {
-                text.AppendLine(Command(MongoPlanner.CreateCollection(collection).Command));
-                if (collection.Validator is not null)
+                if (created.Add(collection.Name))
                 {
-                    text.AppendLine(CultureInfo.InvariantCulture, $"-- (when {collection.Name} exists already, instead:)");
-                    text.AppendLine(Command(MongoPlanner.SetValidator(collection, "differs").Command));
+                    text.AppendLine(Command(MongoPlanner.CreateCollection(collection).Command));
+                    if (collection.Validator is not null)
+                    {
+                        text.AppendLine(CultureInfo.InvariantCulture, $"-- (when {collection.Name} exists already, instead:)");
+                        text.AppendLine(Command(MongoPlanner.SetValidator(collection, "differs").Command));
+                    }
+                }
+                else if (collection.Validator is not null)
+                {
+                    // Declared again by a later step: its validator replaces the earlier one.
+                    text.AppendLine(Command(MongoPlanner.SetValidator(collection, "replaced by this step").Command));
                 }
 
+                var indexes = MongoSteps.WithoutRetired([collection], declared)[0].Indexes;
                 foreach (var index in collection.Indexes)
                 {
-                    text.AppendLine(Command(MongoPlanner.CreateIndex(collection, index).Command));
+                    text.AppendLine(indexes.Contains(index)
+                        ? Command(MongoPlanner.CreateIndex(collection, index).Command)
+                        : $"-- (index {index.Name} on {collection.Name}: retired by a later step, so a fresh database does not get it)");
+                }
+
+                foreach (var retired in collection.Retired)
+                {
+                    text.AppendLine(CultureInfo.InvariantCulture,
+                        $"-- (retires index {retired.Index.Name} on {collection.Name}: {retired.Reason}; an existing one is left in place)");
                 }
             }
 

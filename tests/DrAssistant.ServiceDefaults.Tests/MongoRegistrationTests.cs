@@ -77,6 +77,33 @@ public class MongoRegistrationTests
         Assert.Equal(HealthStatus.Healthy, report.Entries["mongodb-mongodb"].Status);
     }
 
+    [SkippableFact]
+    public async Task TheHealthCheckSaysALoginWasRefusedAndWhatToDo()
+    {
+        var server = await MongoServer.RequireAsync();
+        // A user the server does not know: refused whether or not it enforces access control.
+        var wrong = new MongoUrlBuilder(server.NewDatabaseConnectionString(out _)) { Username = "nobody", Password = "wrong", AuthenticationSource = "admin" };
+        using var host = BuildHost(wrong.ToString());
+
+        var report = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
+
+        var entry = report.Entries["mongodb-mongodb"];
+        Assert.Equal(HealthStatus.Unhealthy, entry.Status);
+        Assert.StartsWith("authentication failed: the data volume was probably created with another password;", entry.Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void APasswordWithEveryReservedCharacterSurvivesAConnectionStringBuiltByTheDriver()
+    {
+        const string password = "p@ss/w:rd?#[x]%25 y";
+        var built = new MongoUrlBuilder { Server = new MongoServerAddress("mongo", 27017), Username = "admin", Password = password, DatabaseName = "dr_assistant", AuthenticationSource = "admin" }.ToString();
+
+        var connection = MongoConnection.Parse(built);
+
+        Assert.Equal(("admin", "admin", "dr_assistant"), (connection.Settings.Credential.Username, connection.Settings.Credential.Source, connection.DatabaseName));
+        Assert.Equal(password, MongoUrl.Create(built).Password);
+    }
+
     private static IHost BuildHost(string connectionString)
     {
         var builder = Host.CreateApplicationBuilder();

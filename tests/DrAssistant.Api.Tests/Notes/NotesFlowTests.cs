@@ -253,6 +253,36 @@ public sealed class NotesFlowTests(MongoApiFactory api) : IClassFixture<MongoApi
             details.GetProperty("recordings").EnumerateArray().Select(r => r.GetProperty("id").GetString()));
     }
 
+    [SkippableFact]
+    public async Task ANoteStoredAgainstARuleCannotBeEditedAndTheAnswerIs422NamingTheField()
+    {
+        await MongoServer.RequireAsync();
+        var (doctor, client, patient, encounter) = await EncounterAsync();
+        // Written by another service before the rule that UUIDs are lower case existed (the validator is bypassed as
+        // it was not there then); the API reads it (a GUID parses in either case) but the server refuses to keep it.
+        var now = DateTime.UtcNow;
+        var legacy = new MongoDB.Bson.BsonDocument
+        {
+            { "_id", MongoDB.Bson.ObjectId.GenerateNewId() },
+            { "encounterId", encounter.ToString() },
+            { "patientId", patient.ToString().ToUpperInvariant() },
+            { "doctorId", doctor.ToString() },
+            { "status", "draft" },
+            { "noteType", "soap" },
+            { "createdAt", now },
+            { "updatedAt", now },
+        };
+        await api.Mongo.GetCollection<MongoDB.Bson.BsonDocument>("clinicalNotes")
+            .InsertOneAsync(legacy, new MongoDB.Driver.InsertOneOptions { BypassDocumentValidation = true });
+
+        var edit = await SendAsync(client, HttpMethod.Put, $"/api/notes/{legacy["_id"]}", 0, new { noteType = "soap", content = Complaint("Cough") });
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, edit.StatusCode);
+        var problem = await edit.JsonAsync();
+        Assert.Equal(["patientId"], problem.GetProperty("errors").EnumerateObject().Select(e => e.Name));
+        Assert.StartsWith("does not have the expected form", problem.GetProperty("errors").GetProperty("patientId")[0].GetString(), StringComparison.Ordinal);
+    }
+
     private async Task<(Guid Doctor, HttpClient Client, Guid Patient, Guid Encounter)> EncounterAsync()
     {
         var (doctor, client) = await api.NewClientAsync("doctor");

@@ -180,6 +180,76 @@ public sealed class RecordingsFlowTests(MongoApiFactory api) : IClassFixture<Mon
         Assert.Equal(1, await Chunks.CountDocumentsAsync(Builders<BsonDocument>.Filter.Eq("files_id", inProgress)));
     }
 
+    [SkippableFact]
+    public async Task AFileANoteAttachesSurvivesTheSweepUntilNothingRefersToIt()
+    {
+        await MongoServer.RequireAsync();
+        var (client, encounter) = await EncounterAsync();
+        var note = ObjectId.Parse(await NoteAsync(client, encounter));
+        // Audio whose recording is gone (deleted, or expired by the TTL index), long ago, but attached to a note.
+        var attached = await FileOfAsync(await UploadAsync(client, encounter, Pattern(2_000)));
+        await api.Mongo.GetCollection<BsonDocument>(VoiceRecording.CollectionName).DeleteOneAsync(Builders<BsonDocument>.Filter.Eq("fileId", attached));
+        await Files.UpdateOneAsync(Builders<BsonDocument>.Filter.Eq("_id", attached), Builders<BsonDocument>.Update.Set("uploadDate", DateTime.UtcNow.AddDays(-2)));
+        var notes = api.Mongo.GetCollection<BsonDocument>(ClinicalNote.CollectionName);
+        await notes.UpdateOneAsync(Builders<BsonDocument>.Filter.Eq("_id", note), Builders<BsonDocument>.Update.Push("attachments", attached));
+        var sweep = api.Services.GetRequiredService<RecordingSweep>();
+
+        await sweep.RunOnceAsync(CancellationToken.None);
+
+        Assert.Equal(1, await Files.CountDocumentsAsync(Builders<BsonDocument>.Filter.Eq("_id", attached)));
+        Assert.True(await Chunks.CountDocumentsAsync(Builders<BsonDocument>.Filter.Eq("files_id", attached)) > 0);
+
+        await notes.UpdateOneAsync(Builders<BsonDocument>.Filter.Eq("_id", note), Builders<BsonDocument>.Update.Pull("attachments", attached));
+        await sweep.RunOnceAsync(CancellationToken.None);
+
+        Assert.Equal(0, await Files.CountDocumentsAsync(Builders<BsonDocument>.Filter.Eq("_id", attached)));
+        Assert.Equal(0, await Chunks.CountDocumentsAsync(Builders<BsonDocument>.Filter.Eq("files_id", attached)));
+    }
+
+    [SkippableFact]
+    public async Task TheSweepWalksPastOneBatchAndRecordsWhatItRemoved()
+    {
+        await MongoServer.RequireAsync();
+        var old = DateTime.UtcNow.AddDays(-3);
+        // More orphans than one batch holds, written as a driver would (a file document and its first chunk).
+        var orphans = Enumerable.Range(0, RecordingSweep.BatchSize * 2 + 100).Select(_ => ObjectId.GenerateNewId(old)).ToList();
+        await Files.InsertManyAsync(orphans.Select(id => new BsonDocument
+        {
+            { "_id", id }, { "length", 100L }, { "chunkSize", 261_120 }, { "uploadDate", old }, { "filename", $"orphan/{id}" },
+        }));
+        await Chunks.InsertManyAsync(orphans.Select(Chunk));
+
+        var result = await api.Services.GetRequiredService<RecordingSweep>().RunOnceAsync(CancellationToken.None);
+
+        Assert.Null(result.Skipped);
+        Assert.True(result.FilesDeleted >= orphans.Count, $"{result}");
+        Assert.Equal(0, await Files.CountDocumentsAsync(Builders<BsonDocument>.Filter.In("_id", orphans)));
+        Assert.Equal(0, await Chunks.CountDocumentsAsync(Builders<BsonDocument>.Filter.In("files_id", orphans)));
+        var lease = await api.Mongo.GetCollection<BsonDocument>(SweepLease.CollectionName).Find(Builders<BsonDocument>.Filter.Eq("_id", SweepLease.LockId)).SingleAsync();
+        Assert.False(lease.Contains("owner"));
+        Assert.Equal(result.FilesDeleted, lease["lastResult"]["filesDeleted"].ToInt32());
+    }
+
+    [SkippableFact]
+    public async Task OneSweepAtATimeAcrossInstances()
+    {
+        await MongoServer.RequireAsync();
+        var sweep = api.Services.GetRequiredService<RecordingSweep>();
+        var (held, _) = await SweepLease.TryAcquireAsync(
+            api.Mongo, "another API instance", TimeSpan.FromMinutes(1), TimeSpan.Zero, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, CancellationToken.None);
+        Assert.NotNull(held);
+
+        var whileHeld = await sweep.RunOnceAsync(CancellationToken.None);
+        await held.DisposeAsync();
+        var afterwards = await sweep.RunOnceAsync(CancellationToken.None);
+        // The periodic sweeper also waits half an interval after any instance's completed sweep.
+        var tooSoon = await sweep.RunOnceAsync(TimeSpan.FromMinutes(30), CancellationToken.None);
+
+        Assert.Contains("another instance sweeps (another API instance)", whileHeld.Skipped, StringComparison.Ordinal);
+        Assert.Null(afterwards.Skipped);
+        Assert.Contains("completed less than", tooSoon.Skipped, StringComparison.Ordinal);
+    }
+
     internal static async Task<JsonElement> UploadAsync(HttpClient client, Guid encounter, byte[] audio, string mediaType = "audio/webm", double duration = 30)
     {
         var content = new ByteArrayContent(audio);

@@ -8,7 +8,11 @@ namespace DrAssistant.MigrationService.Tests.Mongo;
 /// <summary>The declared MongoDB state is the one mongodb-schema.md describes, and its versioning is stable.</summary>
 public class DeclaredSchemaTests
 {
-    /// <summary>Every index of the spec: collection, name, key pattern, options.</summary>
+    /// <summary>
+    /// Every index of the spec (step 1, then step 2: fs.files {filename: 1} gives way to the drivers' {filename: 1,
+    /// uploadDate: 1}; voiceRecordings {fileId: 1}; and clinicalNotes {attachments: 1}, which the orphan sweep needs to ask
+    /// "does a note attach this file?" through an index): collection, name, key pattern, options.
+    /// </summary>
     public static TheoryData<string, string, string, string> SpecIndexes => new()
     {
         { "clinicalNotes", "encounterId_1", "{ 'encounterId' : 1 }", "{ }" },
@@ -18,6 +22,7 @@ public class DeclaredSchemaTests
         { "clinicalNotes", "noteType_1", "{ 'noteType' : 1 }", "{ }" },
         { "clinicalNotes", "createdAt_1", "{ 'createdAt' : 1 }", "{ }" },
         { "clinicalNotes", "updatedAt_1", "{ 'updatedAt' : 1 }", "{ }" },
+        { "clinicalNotes", "attachments_1", "{ 'attachments' : 1 }", "{ }" },
         {
             "clinicalNotes", "note_text",
             "{ 'content.subjective.chiefComplaint' : 'text', 'content.subjective.historyOfPresentIllness' : 'text', " +
@@ -36,7 +41,8 @@ public class DeclaredSchemaTests
         { "voiceRecordings", "patientId_1_createdAt_-1", "{ 'patientId' : 1, 'createdAt' : -1 }", "{ }" },
         { "voiceRecordings", "doctorId_1_createdAt_-1", "{ 'doctorId' : 1, 'createdAt' : -1 }", "{ }" },
         { "voiceRecordings", "retentionPolicy.expiresAt_1", "{ 'retentionPolicy.expiresAt' : 1 }", "{ 'expireAfterSeconds' : 0 }" },
-        { "fs.files", "filename_1", "{ 'filename' : 1 }", "{ }" },
+        { "voiceRecordings", "fileId_1", "{ 'fileId' : 1 }", "{ }" },
+        { "fs.files", "filename_1_uploadDate_1", "{ 'filename' : 1, 'uploadDate' : 1 }", "{ }" },
         { "fs.files", "uploadDate_1", "{ 'uploadDate' : 1 }", "{ }" },
         { "fs.chunks", "files_id_1_n_1", "{ 'files_id' : 1, 'n' : 1 }", "{ 'unique' : true }" },
     };
@@ -87,12 +93,51 @@ public class DeclaredSchemaTests
     }
 
     [Fact]
-    public void TheFirstStepDeclaresEverything()
+    public void TheStepsAreNumberedFromOneAndTheFirstDeclaresEveryCollection()
     {
-        var step = Assert.Single(MongoSteps.All);
+        Assert.Equal([1, 2], MongoSteps.All.Select(s => s.Number));
+        Assert.Equal(MongoSteps.Declared.Select(c => c.Name), MongoSteps.All[0].Collections.Select(c => c.Name));
+    }
 
-        Assert.Equal(1, step.Number);
-        Assert.Equal(MongoSteps.Declared.Select(c => c.Name), step.Collections.Select(c => c.Name));
+    [Fact]
+    public void StepTwoDeclaresTheNotesTheRecordingsAndTheFilesAgainAndRetiresStepOnesFilenameIndex()
+    {
+        var step = MongoSteps.All[1];
+
+        Assert.Equal(["clinicalNotes", "voiceRecordings", "fs.files"], step.Collections.Select(c => c.Name));
+        var files = MongoSteps.Declared.Single(c => c.Name == "fs.files");
+        Assert.Equal(["filename_1"], files.Retired.Select(r => r.Index.Name));
+        Assert.DoesNotContain(files.Indexes, i => i.Name == "filename_1");
+        // The drivers name it so; the same name is what keeps info from listing it as undeclared after a first upload.
+        Assert.Contains(files.Indexes, i => i.Name == "filename_1_uploadDate_1");
+    }
+
+    [Fact]
+    public void AFreshDatabaseNeverGetsAnIndexALaterStepRetires()
+    {
+        var stepOneFiles = MongoSteps.All[0].Collections.Single(c => c.Name == "fs.files");
+
+        var applied = Assert.Single(MongoSteps.WithoutRetired([stepOneFiles], MongoSteps.Declared));
+
+        Assert.Equal(["uploadDate_1"], applied.Indexes.Select(i => i.Name));
+        // Within the step itself (as recorded and checksummed) nothing changed.
+        Assert.Equal(["filename_1", "uploadDate_1"], stepOneFiles.Indexes.Select(i => i.Name));
+    }
+
+    [Fact]
+    public void StepTwosChecksumIsPinnedToo()
+    {
+        // Recorded by every database step 2 is applied to: a change is step 3, never an edit of step 2.
+        Assert.Equal(StepTwoChecksum, MongoSteps.All[1].Checksum);
+    }
+
+    [Fact]
+    public void RetiringAnIndexChangesTheChecksumButRetiringNothingDoesNot()
+    {
+        var files = MongoSchema.GridFsFilesStep2;
+
+        Assert.NotEqual(MongoSteps.Checksum([files]), MongoSteps.Checksum([files with { Retired = [] }]));
+        Assert.Equal(MongoSteps.Checksum([MongoSchema.GridFsFilesCollection]), MongoSteps.Checksum([MongoSchema.GridFsFilesCollection with { Retired = [] }]));
     }
 
     [Fact]
@@ -140,8 +185,11 @@ public class DeclaredSchemaTests
         {
             var create = Assert.Single(lines, l => l.GetValue("create", "") == collection);
             Assert.Equal("error", create["validationAction"].AsString);
-            Assert.True(BsonEquivalence.Equivalent(Collection(collection).Validator!, create["validator"]));
-            Assert.Single(lines, l => l.GetValue("collMod", "") == collection);
+            Assert.True(BsonEquivalence.Equivalent(MongoSteps.All[0].Collections.Single(c => c.Name == collection).Validator!, create["validator"]));
+            // Step 1's alternative to create on an existing collection, then step 2's replacement, the validator in force.
+            var collMods = lines.Where(l => l.GetValue("collMod", "") == collection).ToList();
+            Assert.Equal(2, collMods.Count);
+            Assert.True(BsonEquivalence.Equivalent(Collection(collection).Validator!, collMods[^1]["validator"]));
             Assert.Equal(
                 Collection(collection).Indexes.Select(i => i.Name),
                 lines.Where(l => l.GetValue("createIndexes", "") == collection).Select(l => l["indexes"][0]["name"].AsString));
@@ -153,8 +201,9 @@ public class DeclaredSchemaTests
             Assert.Equal(Collection(collection).Indexes.Count, lines.Count(l => l.GetValue("createIndexes", "") == collection));
         }
 
-        var record = Assert.Single(lines, l => l.Contains("update"));
-        Assert.Equal("_migrations", record["update"].AsString);
+        var records = lines.Where(l => l.Contains("update")).ToList();
+        Assert.Equal(["_migrations", "_migrations"], records.Select(r => r["update"].AsString));
+        Assert.Equal([1, 2], records.Select(r => r["updates"][0]["q"]["_id"].AsInt32));
     }
 
     [Fact]
@@ -167,6 +216,7 @@ public class DeclaredSchemaTests
             line => Assert.True(line.StartsWith("--", StringComparison.Ordinal) || BsonDocument.TryParse(line, out _), line));
         Assert.Contains("MongoDB database 'dr_assistant'", script, StringComparison.Ordinal);
         Assert.Contains($"(checksum {MongoSteps.All[0].Checksum})", script, StringComparison.Ordinal);
+        Assert.Contains("-- (index filename_1 on fs.files: retired by a later step", script, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -181,6 +231,8 @@ public class DeclaredSchemaTests
         Assert.Contains("MongoDB database 'clinic_a'", script, StringComparison.Ordinal);
         Assert.Contains("\"appliedBy\" : { \"$literal\" : \"tester\" }", script, StringComparison.Ordinal);
     }
+
+    private const string StepTwoChecksum = "99cc122cb5bac7616330bb32eaf4b13cad393278b52c39237d4080b6dfd50c58";
 
     private static CollectionSpec Collection(string name) => MongoSteps.Declared.Single(c => c.Name == name);
 

@@ -131,6 +131,30 @@ public class MigratorMongoTests
         Assert.Equal("lock-timeout", json.GetProperty("status").GetString());
     }
 
+    [SkippableFact]
+    public async Task ARefusedLoginExitsOneAtOnceWithWhatToDoInsteadOfWaiting()
+    {
+        var server = await MongoServer.RequireAsync();
+        await using var postgres = await (await PostgresServer.GetAsync()).CreateDatabaseAsync();
+        // A user the server does not know (refused whether or not the server enforces access control), with a password
+        // that needs escaping.
+        var wrong = new MongoDB.Driver.MongoUrlBuilder(server.NewDatabaseConnectionString(out _))
+        {
+            Username = "nobody",
+            Password = "not@the/right:one?#[] %",
+            AuthenticationSource = "admin",
+        };
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var (exitCode, json) = await RunJsonAsync(["migrate", "--json"], postgres.ConnectionString, wrong.ToString());
+
+        Assert.Equal(ExitCodes.Failure, exitCode);
+        Assert.Equal("failed", json.GetProperty("mongo").GetProperty("status").GetString());
+        Assert.StartsWith("authentication failed: the data volume was probably created with another password;", json.GetProperty("error").GetString(), StringComparison.Ordinal);
+        // Well within the lease wait and the server selection timeout: it did not wait.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(25), $"took {clock.Elapsed}");
+    }
+
     /// <summary>Port 1 on loopback: nothing listens there, and a short selection timeout makes the failure quick.</summary>
     private const string NobodyListens = "mongodb://127.0.0.1:1/dr_assistant?serverSelectionTimeoutMS=300&connectTimeoutMS=300";
 

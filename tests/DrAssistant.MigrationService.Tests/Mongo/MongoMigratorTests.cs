@@ -21,8 +21,12 @@ public class MongoMigratorTests
         var report = await mongo.Migrator().MigrateAsync();
 
         Assert.Equal(MongoStatus.Applied, report.Status);
-        Assert.Equal(VersionState.AppliedNow, Assert.Single(report.Steps!).State);
+        Assert.Equal(MongoSteps.All.Select(s => s.Number), report.Steps!.Select(s => s.Step));
+        Assert.All(report.Steps!, s => Assert.Equal(VersionState.AppliedNow, s.State));
         Assert.Empty(report.Drift!);
+        Assert.Empty(report.ExtraIndexes!);
+        // Step 1's {filename: 1} is retired by step 2: a fresh database never gets it.
+        Assert.Empty(report.RetiredIndexes!);
         Assert.Equal(["clinicalNotes", "fs.chunks", "fs.files", "voiceRecordings"], (await mongo.CollectionNamesAsync()).Where(n => !n.StartsWith('_')));
         foreach (var collection in MongoSteps.Declared)
         {
@@ -51,15 +55,19 @@ public class MongoMigratorTests
 
         var report = await mongo.Migrator().MigrateAsync();
 
-        var entry = Assert.Single(await mongo.HistoryAsync());
-        Assert.Equal(1, entry["_id"].AsInt32);
-        Assert.Equal(1, entry["step"].AsInt32);
-        Assert.Equal(MongoSteps.All[0].Checksum, entry["checksum"].AsString);
-        Assert.Equal(MongoSteps.All[0].Description, entry["description"].AsString);
-        Assert.Equal("tester@tests", entry["appliedBy"].AsString);
-        Assert.Equal(MigrationRunContext.CurrentToolVersion, entry["toolVersion"].AsString);
-        Assert.InRange(entry["appliedAt"].ToUniversalTime(), DateTime.UtcNow.AddMinutes(-5), DateTime.UtcNow.AddMinutes(5));
-        Assert.Equal(report.Actions!.Count, entry["actions"].AsBsonArray.Count);
+        var history = await mongo.HistoryAsync();
+        Assert.Equal([1, 2], history.Select(h => h["_id"].AsInt32));
+        foreach (var (entry, step) in history.Zip(MongoSteps.All))
+        {
+            Assert.Equal(step.Number, entry["step"].AsInt32);
+            Assert.Equal(step.Checksum, entry["checksum"].AsString);
+            Assert.Equal(step.Description, entry["description"].AsString);
+            Assert.Equal("tester@tests", entry["appliedBy"].AsString);
+            Assert.Equal(MigrationRunContext.CurrentToolVersion, entry["toolVersion"].AsString);
+            Assert.InRange(entry["appliedAt"].ToUniversalTime(), DateTime.UtcNow.AddMinutes(-5), DateTime.UtcNow.AddMinutes(5));
+        }
+
+        Assert.Equal(report.Actions!.Count, history.Sum(h => h["actions"].AsBsonArray.Count));
         Assert.Equal(0, await mongo.Collection(MongoLease.CollectionName).CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
     }
 
@@ -76,8 +84,7 @@ public class MongoMigratorTests
         Assert.Equal(MongoStatus.UpToDate, report.Status);
         Assert.Empty(report.Actions!);
         Assert.Empty(report.Drift!);
-        Assert.Equal(VersionState.Applied, Assert.Single(report.Steps!).State);
-        Assert.Equal(ChecksumStatus.Ok, report.Steps![0].Checksum);
+        Assert.All(report.Steps!, s => Assert.Equal((VersionState.Applied, ChecksumStatus.Ok), (s.State, s.Checksum)));
         Assert.Equal(history, await mongo.HistoryAsync());
         Assert.Equal(state, await mongo.DescribeAsync());
     }
@@ -102,6 +109,71 @@ public class MongoMigratorTests
         }
 
         Assert.Equal(2, await mongo.Collection("clinicalNotes").CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+    }
+
+    [SkippableFact]
+    public async Task TheServerAcceptsWholeNumbersAsAnotherServiceWritesThemAndStillRefusesText()
+    {
+        await using var mongo = await MongoTestDatabase.CreateAsync();
+        await mongo.Migrator().MigrateAsync();
+        // As a Node service writes a recording: small whole numbers are 32-bit integers.
+        var fromNode = Samples.MinimalRecording().ToBsonDocument();
+        fromNode["duration"] = 312;
+        fromNode["fileSize"] = 48_000;
+        var asDecimal = Samples.MinimalRecording().ToBsonDocument();
+        asDecimal["duration"] = new BsonDecimal128(12.5m);
+        var asText = Samples.MinimalRecording().ToBsonDocument();
+        asText["duration"] = "312";
+        var zero = Samples.MinimalRecording().ToBsonDocument();
+        zero["fileSize"] = 0;
+
+        await mongo.Collection("voiceRecordings").InsertManyAsync([fromNode, asDecimal]);
+        foreach (var invalid in new[] { asText, zero })
+        {
+            var error = await Assert.ThrowsAsync<MongoWriteException>(() => mongo.Collection("voiceRecordings").InsertOneAsync(invalid));
+            Assert.Equal(121, error.WriteError.Code);
+        }
+
+        // And the model reads them back.
+        var id = fromNode["_id"].AsObjectId;
+        var read = await mongo.Database.GetCollection<VoiceRecording>(VoiceRecording.CollectionName).Find(r => r.Id == id).SingleAsync();
+        Assert.Equal((312.0, 48_000L), (read.Duration, read.FileSize));
+    }
+
+    [SkippableFact]
+    public async Task ADatabaseAtStepOneConvergesToStepTwoAndKeepsTheRetiredIndex()
+    {
+        await using var fresh = await MongoTestDatabase.CreateAsync();
+        await using var old = await MongoTestDatabase.CreateAsync();
+        // The previous build: step 1 only, then a first upload (the driver adds its own fs.files index).
+        await old.Migrator(steps: [MongoSteps.All[0]]).MigrateAsync();
+        await new MongoDB.Driver.GridFS.GridFSBucket(old.Database).UploadFromBytesAsync("visit.webm", [1, 2, 3]);
+        Assert.True((await old.IndexesAsync("fs.files")).ContainsKey("filename_1"));
+
+        await fresh.Migrator().MigrateAsync();
+        var report = await old.Migrator().MigrateAsync();
+
+        Assert.Equal(MongoStatus.Applied, report.Status);
+        Assert.Equal([VersionState.Applied, VersionState.AppliedNow], report.Steps!.Select(s => s.State));
+        Assert.Equal(
+            ["set the validator of clinicalNotes (it differs from the declared one)", "create index attachments_1 { \"attachments\" : 1 } on clinicalNotes",
+             "set the validator of voiceRecordings (it differs from the declared one)", "create index fileId_1 { \"fileId\" : 1 } on voiceRecordings"],
+            report.Actions!.Select(a => a.Description));
+        Assert.Empty(report.Drift!);
+        Assert.Empty(report.ExtraIndexes!);
+        Assert.StartsWith("fs.files.filename_1 ", Assert.Single(report.RetiredIndexes!), StringComparison.Ordinal);
+        // The same state as a fresh database, but for the retired index, which is never dropped.
+        Assert.True((await old.IndexesAsync("fs.files")).ContainsKey("filename_1"));
+        var withoutRetired = string.Join('\n', (await old.DescribeAsync()).Split('\n').Where(l => !l.StartsWith("  filename_1 ", StringComparison.Ordinal)));
+        Assert.Equal(await fresh.DescribeAsync(), withoutRetired);
+
+        var again = await old.Migrator().MigrateAsync();
+        var info = await old.Migrator().InfoAsync();
+
+        Assert.Equal(MongoStatus.UpToDate, again.Status);
+        Assert.Equal(MongoStatus.UpToDate, info.Status);
+        Assert.Empty(info.ExtraIndexes!);
+        Assert.Single(info.RetiredIndexes!);
     }
 
     [SkippableFact]
@@ -210,7 +282,7 @@ public class MongoMigratorTests
     }
 
     [SkippableFact]
-    public async Task TwoConcurrentMigratorsApplyStepOneOnce()
+    public async Task TwoConcurrentMigratorsApplyEachStepOnce()
     {
         await using var mongo = await MongoTestDatabase.CreateAsync();
 
@@ -219,7 +291,7 @@ public class MongoMigratorTests
         Assert.All(reports, r => Assert.Contains(r.Status, new[] { MongoStatus.Applied, MongoStatus.UpToDate }));
         Assert.Single(reports, r => r.Steps![0].State == VersionState.AppliedNow);
         Assert.Single(reports, r => r.Steps![0].State == VersionState.Applied && r.Actions!.Count == 0);
-        Assert.Single(await mongo.HistoryAsync());
+        Assert.Equal([1, 2], (await mongo.HistoryAsync()).Select(h => h["_id"].AsInt32));
     }
 
     [SkippableFact]
@@ -281,7 +353,7 @@ public class MongoMigratorTests
         await mongo.Migrator().MigrateAsync();
         var appliedAt = (await mongo.HistoryAsync())[0]["appliedAt"];
         var notes = MongoSchema.ClinicalNotesCollection;
-        MongoStep[] edited = [MongoSteps.All[0] with { Collections = [notes with { Indexes = [.. notes.Indexes, IndexSpec.Ascending("signedAt")] }] }];
+        MongoStep[] edited = [MongoSteps.All[0] with { Collections = [notes with { Indexes = [.. notes.Indexes, IndexSpec.Ascending("signedAt")] }] }, MongoSteps.All[1]];
 
         var refused = await mongo.Migrator(steps: edited).MigrateAsync();
         var accepted = await mongo.Migrator(steps: edited).MigrateAsync(acceptChanges: true);
@@ -291,7 +363,7 @@ public class MongoMigratorTests
         Assert.Equal(MongoStatus.Applied, accepted.Status);
         Assert.Equal(ChecksumStatus.Accepted, accepted.Steps![0].Checksum);
         Assert.True((await mongo.IndexesAsync("clinicalNotes")).ContainsKey("signedAt_1"));
-        var entry = Assert.Single(await mongo.HistoryAsync());
+        var entry = (await mongo.HistoryAsync()).Single(h => h["_id"] == 1);
         Assert.Equal(edited[0].Checksum, entry["checksum"].AsString);
         Assert.Equal(appliedAt, entry["appliedAt"]);
     }
@@ -302,11 +374,11 @@ public class MongoMigratorTests
         await using var mongo = await MongoTestDatabase.CreateAsync();
         await mongo.Migrator().MigrateAsync();
         await mongo.Collection(MongoMigrator.HistoryCollectionName).InsertOneAsync(
-            new BsonDocument { { "_id", 2 }, { "step", 2 }, { "description", "from the future" }, { "checksum", "abc" } });
+            new BsonDocument { { "_id", 3 }, { "step", 3 }, { "description", "from the future" }, { "checksum", "abc" } });
 
         var report = await mongo.Migrator().MigrateAsync();
 
         Assert.Equal(MongoStatus.ValidationFailed, report.Status);
-        Assert.Equal(VersionState.MissingFromCode, report.Steps!.Single(s => s.Step == 2).State);
+        Assert.Equal(VersionState.MissingFromCode, report.Steps!.Single(s => s.Step == 3).State);
     }
 }

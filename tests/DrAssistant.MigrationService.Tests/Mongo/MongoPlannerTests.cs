@@ -22,7 +22,7 @@ public class MongoPlannerTests
         Assert.Equal(
             MongoSteps.Declared.SelectMany(c => c.Indexes.Select(i => $"create index {i.Name}").Prepend($"create collection {c.Name}")),
             plan.Actions.Select(a => a.Kind == MongoActionKind.CreateCollection ? $"create collection {a.Collection}" : $"create index {a.Index}"));
-        Assert.Equal(Notes.ValidatorOptions()["validator"], plan.Actions[0].Command["validator"]);
+        Assert.Equal(MongoSteps.Declared[0].ValidatorOptions()["validator"], plan.Actions[0].Command["validator"]);
     }
 
     [Fact]
@@ -33,6 +33,7 @@ public class MongoPlannerTests
         Assert.Empty(plan.Actions);
         Assert.Empty(plan.Drift);
         Assert.Empty(plan.ExtraIndexes);
+        Assert.Empty(plan.RetiredIndexes);
     }
 
     [Fact]
@@ -154,16 +155,73 @@ public class MongoPlannerTests
     [Fact]
     public void IndexesNobodyDeclaredAreListedAndLeftAlone()
     {
-        var files = AsServerListsIt(MongoSchema.GridFsFilesCollection);
-        // The drivers' GridFS code adds this one before a first upload.
-        var driverIndex = BsonDocument.Parse("{ v: 2, key: { filename: 1, uploadDate: 1 }, name: 'filename_1_uploadDate_1' }");
-        files = files with { Indexes = [.. files.Indexes, driverIndex] };
+        var files = Declared("fs.files");
+        var handMade = BsonDocument.Parse("{ v: 2, key: { 'metadata.encounterId': 1 }, name: 'metadata.encounterId_1' }");
+        var current = AsServerListsIt(files) with { Indexes = [.. AsServerListsIt(files).Indexes, handMade] };
 
-        var plan = MongoPlanner.Plan([MongoSchema.GridFsFilesCollection], State(files));
+        var plan = MongoPlanner.Plan([files], State(current));
 
         Assert.Empty(plan.Actions);
         Assert.Empty(plan.Drift);
-        Assert.Equal(["fs.files.filename_1_uploadDate_1"], plan.ExtraIndexes);
+        Assert.Equal(["fs.files.metadata.encounterId_1"], plan.ExtraIndexes);
+    }
+
+    [Fact]
+    public void AStepOneDatabaseBecomesStepTwoWithExactlyTheseCommands()
+    {
+        var stepOne = State([.. MongoSteps.All[0].Collections.Select(AsServerListsIt)]);
+        var anyNumber = new BsonArray { "double", "int", "long", "decimal" };
+
+        var step = MongoPlanner.Plan(MongoSteps.WithoutRetired(MongoSteps.All[1].Collections, MongoSteps.Declared), stepOne);
+        var whole = MongoPlanner.Plan(MongoSteps.Declared, stepOne);
+
+        Assert.Equal(
+            [
+                BsonDocument.Parse("{ collMod: 'clinicalNotes' }").AddRange(Declared("clinicalNotes").ValidatorOptions()),
+                BsonDocument.Parse("{ createIndexes: 'clinicalNotes', indexes: [{ key: { attachments: 1 }, name: 'attachments_1' }] }"),
+                BsonDocument.Parse("{ collMod: 'voiceRecordings' }").AddRange(Declared("voiceRecordings").ValidatorOptions()),
+                BsonDocument.Parse("{ createIndexes: 'voiceRecordings', indexes: [{ key: { fileId: 1 }, name: 'fileId_1' }] }"),
+                BsonDocument.Parse("{ createIndexes: 'fs.files', indexes: [{ key: { filename: 1, uploadDate: 1 }, name: 'filename_1_uploadDate_1' }] }"),
+            ],
+            step.Actions.Select(a => a.Command));
+        Assert.Equal(step.Actions.Select(a => a.Command), whole.Actions.Select(a => a.Command));
+        Assert.Equal(
+            ["set the validator of clinicalNotes (it differs from the declared one)", "set the validator of voiceRecordings (it differs from the declared one)"],
+            step.Actions.Where(a => a.Kind == MongoActionKind.SetValidator).Select(a => a.Description));
+        Assert.Equal(anyNumber, step.Actions[2].Command["validator"]["$jsonSchema"]["properties"]["duration"]["bsonType"]);
+        Assert.Empty(whole.Drift);
+        Assert.Empty(whole.ExtraIndexes);
+        // Step 1's {filename: 1} is not dropped: reported as retired, with the command for whoever wants it gone.
+        var retired = Assert.Single(whole.RetiredIndexes);
+        Assert.StartsWith("fs.files.filename_1 {", retired, StringComparison.Ordinal);
+        Assert.Contains("db.getCollection(\"fs.files\").dropIndex(\"filename_1\")", retired, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AfterTheDriversFirstUploadTheFilesIndexIsAlreadyThere()
+    {
+        // What a step-1 database looks like once audio was uploaded: the driver added its own index.
+        var files = AsServerListsIt(MongoSchema.GridFsFilesCollection);
+        files = files with { Indexes = [.. files.Indexes, BsonDocument.Parse("{ v: 2, key: { filename: 1, uploadDate: 1 }, name: 'filename_1_uploadDate_1' }")] };
+
+        var plan = MongoPlanner.Plan([Declared("fs.files")], State(files));
+
+        Assert.Empty(plan.Actions);
+        Assert.Empty(plan.Drift);
+        Assert.Empty(plan.ExtraIndexes);
+        Assert.Single(plan.RetiredIndexes);
+    }
+
+    [Fact]
+    public void AnIndexNamedLikeARetiredOneButOnOtherKeysIsNotRetiredButUndeclared()
+    {
+        var files = AsServerListsIt(Declared("fs.files"));
+        files = files with { Indexes = [.. files.Indexes, BsonDocument.Parse("{ v: 2, key: { filename: -1 }, name: 'filename_1' }")] };
+
+        var plan = MongoPlanner.Plan([Declared("fs.files")], State(files));
+
+        Assert.Empty(plan.RetiredIndexes);
+        Assert.Equal(["fs.files.filename_1"], plan.ExtraIndexes);
     }
 
     [Fact]
@@ -221,6 +279,8 @@ public class MongoPlannerTests
 
         return new ExistingCollection(spec.Name, info, indexes);
     }
+
+    private static CollectionSpec Declared(string name) => MongoSteps.Declared.Single(c => c.Name == name);
 
     private static ExistingCollection WithValidator(CollectionSpec spec, BsonDocument validator)
     {

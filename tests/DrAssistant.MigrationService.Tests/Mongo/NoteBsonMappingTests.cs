@@ -20,6 +20,29 @@ public class NoteBsonMappingTests
     }
 
     [Fact]
+    public void NumbersAnotherServiceWroteAsIntLongOrDecimalAreReadByTheModel()
+    {
+        // What step 2's validators let in: a Node service writes whole numbers as int, others may write long or decimal.
+        var note = Samples.FullNote().ToBsonDocument();
+        note["content"]["objective"]["vitalSigns"]["heartRate"] = 88;
+        note["content"]["objective"]["vitalSigns"]["weight"] = new BsonDecimal128(84.5m);
+        note["aiConfidenceScore"] = new BsonDecimal128(0.75m);
+        note["metadata"]["completionTime"] = 300L;
+        note["metadata"]["wordCount"] = 412L;
+        note["metadata"]["editCount"] = 3.0;
+        var recording = Samples.FullRecording().ToBsonDocument();
+        recording["duration"] = 312;
+        recording["fileSize"] = 48_000;
+
+        var readNote = BsonSerializer.Deserialize<ClinicalNote>(note);
+        var readRecording = BsonSerializer.Deserialize<VoiceRecording>(recording);
+
+        Assert.Equal((88.0, 84.5), (readNote.Content!.Objective!.VitalSigns!.HeartRate, readNote.Content.Objective.VitalSigns.Weight));
+        Assert.Equal((0.75, 300.0, 412, 3), (readNote.AiConfidenceScore, readNote.Metadata!.CompletionTime, readNote.Metadata.WordCount, readNote.Metadata.EditCount));
+        Assert.Equal((312.0, 48_000L), (readRecording.Duration, readRecording.FileSize));
+    }
+
+    [Fact]
     public void TheSoapContentIsWrittenWithTheSchemasNestedFieldNames()
     {
         var content = Samples.FullNote().ToBsonDocument()["content"].AsBsonDocument;
