@@ -66,6 +66,37 @@ public sealed class MigratorLockTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task NothingReadsTheVersionTableBeforeTheLockIsHeldThoughTheLockLivesOnFluentMigratorsConnection()
+    {
+        await using var database = await Db.NewAsync();
+        await Db.MigrateAsync(database, "--to", "1");
+        await using var peer = new NpgsqlConnection(database.ConnectionString);
+        await peer.OpenAsync();
+        await peer.ExecuteAsync("SELECT pg_advisory_lock(@key)", new { key = AdvisoryLock.Key });
+        await using var reader = new NpgsqlConnection(database.ConnectionString);
+        await reader.OpenAsync();
+        await using var transaction = await reader.BeginTransactionAsync();
+        // Any read of schema_version would now wait for this transaction.
+        await reader.ExecuteAsync("LOCK TABLE schema_version IN ACCESS EXCLUSIVE MODE", transaction: transaction);
+
+        using var process = Migrator.Start(database.ConnectionString, ["migrate", "--json"]);
+        var run = CollectAsync(process);
+        // Polling for the lock means it got there without touching the version table, or it would be stuck on it.
+        await Db.WaitUntilAsync(async () => await Db.SessionsOfAsync(database, process.Id,
+                "query LIKE '%pg_try_advisory_lock%' AND wait_event_type IS DISTINCT FROM 'Lock'") == 1,
+            "the migrator polls for the lock");
+        var sessions = await Db.SessionsOfAsync(database, process.Id);
+        await transaction.RollbackAsync();
+        await peer.ExecuteAsync("SELECT pg_advisory_unlock(@key)", new { key = AdvisoryLock.Key });
+        var result = await run;
+
+        // One session for everything: the lock, the migrator's own tables, the history and the versions.
+        Assert.Equal(1, sessions);
+        Assert.True(result.ExitCode == 0, result.Errors);
+        Assert.Equal(Db.AllVersions.Skip(1), result.VersionsIn("applied-now"));
+    }
+
+    [Fact]
     public async Task ALockIsHeldUntilItsSessionIsTerminatedAndThenReportedLost()
     {
         await using var database = await Db.NewAsync();
