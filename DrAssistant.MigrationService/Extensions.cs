@@ -77,6 +77,10 @@ internal static class Extensions
             builder.SearchPath = schema;
         }
 
+        // A one-shot tool gains nothing from a pool, and without one, closing the connection ends the session and with it
+        // the migration lock, even when releasing it failed (a pooled session would keep it until reused or pruned).
+        builder.Pooling = false;
+
         // The migrator reads and writes only built-in types: skip loading the server's type catalog on connect.
         // FluentMigrator opens its connections from the connection string, so the data-source-builder form is no option.
 #pragma warning disable CS0618

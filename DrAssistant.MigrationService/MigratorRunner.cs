@@ -4,15 +4,17 @@ using DrAssistant.MigrationService.Cli;
 using DrAssistant.MigrationService.Mongo;
 using DrAssistant.MigrationService.Postgres;
 using DrAssistant.MigrationService.Reporting;
+using FluentMigrator.Runner.Processors;
 using Npgsql;
 
 namespace DrAssistant.MigrationService;
 
 /// <summary>
-/// Runs one command. Order of a <c>migrate</c>: connect (retrying transient failures), take the advisory lock, read
-/// the history, validate checksums, open the runner's scope, apply each pending version in its own transaction,
-/// reconcile MongoDB (still under the lock), then report. Expected failures become exit codes with a clear message,
-/// never a stack trace.
+/// Runs one command. Order of a <c>migrate</c>: open FluentMigrator's connection (retrying transient failures), take
+/// the advisory lock on it, put the migrator's own tables in place, read the history, validate checksums, resolve the
+/// runner, apply each pending version in its own transaction (checking the lock before each and before its history
+/// row), reconcile MongoDB (still under the lock), then report. Expected failures become exit codes with a clear
+/// message, never a stack trace.
 /// </summary>
 public sealed class MigratorRunner(
     IServiceProvider services,
@@ -23,6 +25,7 @@ public sealed class MigratorRunner(
     ILogger<MigratorRunner> logger)
 {
     private readonly MigrationHistory _history = new(context.Schema);
+    private readonly Bookkeeping _bookkeeping = new(context.Schema);
     private Task _catalogLoaded = Task.CompletedTask;
 
     public async Task<int> RunAsync(MigratorCommand command, TextWriter output, CancellationToken cancellationToken)
@@ -57,7 +60,7 @@ public sealed class MigratorRunner(
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             report.Error = Explain(ex);
-            report.Status = RunStatus.Failed;
+            report.Status = ex is LockLostException ? RunStatus.LockLost : RunStatus.Failed;
             report.ExitCode = ExitCodes.Failure;
             logger.LogError("{Command} failed: {Error}", report.Command, report.Error);
             logger.LogDebug(ex, "Failure details");
@@ -76,71 +79,152 @@ public sealed class MigratorRunner(
 
     private async Task<int> UnderLockAsync(MigratorCommand command, RunReport report, CancellationToken cancellationToken)
     {
+        // FluentMigrator's processor and its connection come first, without the runner (which would read the version
+        // table): the lock is taken on the connection the versions will run on (see AdvisoryLock for why).
+        IServiceScope scope;
         NpgsqlConnection connection;
         using (report.Phase("connect"))
         {
-            connection = await OpenAsync(report, cancellationToken);
+            (scope, connection) = await OpenRunnerConnectionAsync(report, cancellationToken);
         }
 
-        AdvisoryLock? held;
-        using (report.Phase("lock"))
-        using (Telemetry.Source.StartActivity("wait for migration lock"))
+        try
         {
-            held = await AdvisoryLock.AcquireAsync(
-                connection, options.Value.LockTimeout, options.Value.LockPollInterval, logger, cancellationToken);
+            AdvisoryLock? held;
+            using (report.Phase("lock"))
+            using (Telemetry.Source.StartActivity("wait for migration lock"))
+            {
+                held = await AdvisoryLock.AcquireAsync(
+                    connection, options.Value.LockTimeout, options.Value.LockPollInterval, logger, cancellationToken);
+            }
+
+            if (held is null)
+            {
+                report.Status = RunStatus.LockTimeout;
+                report.Error = $"Another migrator held the lock for longer than {options.Value.LockTimeout}.";
+                return ExitCodes.LockTimeout;
+            }
+
+            await using (held)
+            {
+                report.LockWaitMs = Math.Round(held.Waited.TotalMilliseconds, 1);
+                var step = new RunStep();
+                try
+                {
+                    return await LockedAsync(command, scope, connection, held, step, report, cancellationToken);
+                }
+                catch (Exception ex) when (ex is not LockLostException and not OperationCanceledException)
+                {
+                    // A failure under the lock may be the lock's own loss (its session terminated): say so.
+                    if (await held.ProblemAsync(CancellationToken.None) is { } problem)
+                    {
+                        throw new LockLostException(step.Moment, problem, ex);
+                    }
+
+                    throw;
+                }
+            }
+        }
+        finally
+        {
+            DisposeRunnerScope(scope);
+        }
+    }
+
+    /// <summary>What a <c>migrate</c> or <c>rollback</c> does once the lock is held.</summary>
+    private async Task<int> LockedAsync(
+        MigratorCommand command, IServiceScope scope, NpgsqlConnection connection, AdvisoryLock held, RunStep step,
+        RunReport report, CancellationToken cancellationToken)
+    {
+        // The migrator's own tables, in place (or repaired) before anything reads or writes them, on every run.
+        step.Moment = "while putting the migrator's own tables in place";
+        using (report.Phase("bookkeeping"))
+        {
+            RecordBookkeeping(await _bookkeeping.EnsureAsync(connection, cancellationToken), report);
         }
 
-        if (held is null)
+        await _catalogLoaded;
+        SortedDictionary<long, AppliedVersion> applied;
+        Dictionary<long, VersionReport> versions;
+        int validation;
+        step.Moment = "while reading the history";
+        using (report.Phase("history"))
         {
-            report.Status = RunStatus.LockTimeout;
-            report.Error = $"Another migrator held the lock for longer than {options.Value.LockTimeout}.";
-            return ExitCodes.LockTimeout;
+            applied = await _history.ReadAsync(connection, cancellationToken);
+            versions = Compare(applied, report);
+            validation = await ValidateAsync(command, connection, applied, versions, report, cancellationToken);
         }
 
-        await using (held)
+        if (validation != ExitCodes.Success)
         {
-            report.LockWaitMs = Math.Round(held.Waited.TotalMilliseconds, 1);
-            await _catalogLoaded;
-            SortedDictionary<long, AppliedVersion> applied;
-            Dictionary<long, VersionReport> versions;
-            int validation;
-            using (report.Phase("history"))
-            {
-                applied = await _history.ReadAsync(connection, cancellationToken);
-                versions = Compare(applied, report);
-                validation = await ValidateAsync(command, connection, applied, versions, report, cancellationToken);
-            }
+            return validation;
+        }
 
-            if (validation != ExitCodes.Success)
-            {
-                return validation;
-            }
+        // Only now, holding the lock, does FluentMigrator's runner exist and read its version table.
+        var migrator = scope.ServiceProvider.GetRequiredService<PostgresMigrator>();
+        int exitCode;
+        if (command.Verb == MigratorVerb.Rollback)
+        {
+            // MongoDB has no Down: its steps only ever add, so a rollback leaves it as it is.
+            exitCode = await RollbackAsync(command.To!.Value, migrator, held, step, applied, versions, report, cancellationToken);
+            return Done(exitCode, report);
+        }
 
-            // Only now, holding the lock, does FluentMigrator's runner exist and read its version table.
-            using var scope = services.CreateScope();
-            var migrator = scope.ServiceProvider.GetRequiredService<PostgresMigrator>();
-            if (command.Verb == MigratorVerb.Rollback)
-            {
-                // MongoDB has no Down: its steps only ever add, so a rollback leaves it as it is.
-                return Rollback(command.To!.Value, migrator, applied, versions, report);
-            }
+        using (report.Phase("apply"))
+        {
+            exitCode = await MigrateAsync(command.To, migrator, held, step, applied, versions, report, cancellationToken);
+        }
 
-            int exitCode;
-            using (report.Phase("apply"))
-            {
-                exitCode = await MigrateAsync(command.To, migrator, connection, applied, versions, report, cancellationToken);
-            }
+        if (exitCode != ExitCodes.Success)
+        {
+            return exitCode;
+        }
 
-            // MongoDB last, under this same lock: the whole run is one critical section.
-            using (report.Phase("mongo"))
-            {
-                return exitCode == ExitCodes.Success ? await mongo.MigrateAsync(command, report, cancellationToken) : exitCode;
-            }
+        // MongoDB last, under this same lock: the whole run is one critical section.
+        step.Moment = "before MongoDB";
+        await held.EnsureHeldAsync(step.Moment, cancellationToken);
+        step.Moment = "while reconciling MongoDB";
+        using (report.Phase("mongo"))
+        {
+            return Done(await mongo.MigrateAsync(command, report, cancellationToken), report);
+        }
+    }
+
+    /// <summary>A run that only put the migrator's own objects back still did something.</summary>
+    private static int Done(int exitCode, RunReport report)
+    {
+        if (exitCode == ExitCodes.Success && report.Status == RunStatus.NothingToDo && report.Postgres.Bookkeeping.Count > 0)
+        {
+            report.Status = RunStatus.Success;
+        }
+
+        return exitCode;
+    }
+
+    private void RecordBookkeeping(IReadOnlyList<string> created, RunReport report)
+    {
+        if (created.Count == 0)
+        {
+            return;
+        }
+
+        // A database the migrator never touched gets its tables; anything else missing was left by an interrupted
+        // run of an older build, or removed by hand.
+        var fresh = created.Contains($"table {VersionTable.Name}") || created.Contains($"schema {context.Schema}");
+        var state = fresh ? BookkeepingState.Created : BookkeepingState.Repaired;
+        report.Postgres.Bookkeeping.AddRange(created.Select(o => new BookkeepingReport(o, state)));
+        if (fresh)
+        {
+            logger.LogInformation("Created the migrator's own objects: {Objects}.", string.Join(", ", created));
+        }
+        else
+        {
+            logger.LogWarning("Put back the migrator's own objects that were missing: {Objects}.", string.Join(", ", created));
         }
     }
 
     private async Task<int> MigrateAsync(
-        long? to, PostgresMigrator migrator, NpgsqlConnection connection, SortedDictionary<long, AppliedVersion> applied,
+        long? to, PostgresMigrator migrator, AdvisoryLock held, RunStep step, SortedDictionary<long, AppliedVersion> applied,
         Dictionary<long, VersionReport> versions, RunReport report, CancellationToken cancellationToken)
     {
         var current = applied.Count == 0 ? 0 : applied.Keys.Max();
@@ -166,25 +250,22 @@ public sealed class MigratorRunner(
             report.Status = RunStatus.NothingToDo;
         }
 
-        await _history.EnsureTableAsync(connection, cancellationToken);
         foreach (var migration in toApply)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            migrator.Apply(migration, versions[migration.Version]);
+            step.Moment = $"before version {migration.Version}";
+            await held.EnsureHeldAsync(step.Moment, cancellationToken);
+            step.Moment = $"while applying version {migration.Version}";
+            migrator.Apply(migration, versions[migration.Version], held.EnsureHeld);
             report.Postgres.CurrentVersion = migration.Version;
-        }
-
-        if (applied.Count == 0 && toApply.Count > 0)
-        {
-            await _history.CommentVersionTableAsync(connection, cancellationToken);
         }
 
         return ExitCodes.Success;
     }
 
-    private int Rollback(
-        long to, PostgresMigrator migrator, SortedDictionary<long, AppliedVersion> applied,
-        Dictionary<long, VersionReport> versions, RunReport report)
+    private async Task<int> RollbackAsync(
+        long to, PostgresMigrator migrator, AdvisoryLock held, RunStep step, SortedDictionary<long, AppliedVersion> applied,
+        Dictionary<long, VersionReport> versions, RunReport report, CancellationToken cancellationToken)
     {
         var toRevert = applied.Keys.Where(v => v > to).OrderDescending().ToList();
         var missing = toRevert.Where(v => !catalog.Migrations.ContainsKey(v)).ToList();
@@ -204,7 +285,11 @@ public sealed class MigratorRunner(
 
         foreach (var version in toRevert)
         {
-            migrator.Revert(catalog.Migrations[version], versions[version]);
+            cancellationToken.ThrowIfCancellationRequested();
+            step.Moment = $"before reverting version {version}";
+            await held.EnsureHeldAsync(step.Moment, cancellationToken);
+            step.Moment = $"while reverting version {version}";
+            migrator.Revert(catalog.Migrations[version], versions[version], held.EnsureHeld);
             report.Postgres.CurrentVersion = applied.Keys.Where(v => v < version).DefaultIfEmpty(0).Max();
         }
 
@@ -238,11 +323,6 @@ public sealed class MigratorRunner(
 
             logger.LogError("{Error}", report.Error);
             return ExitCodes.ValidationFailed;
-        }
-
-        if (applied.Count > 0)
-        {
-            await _history.EnsureTableAsync(connection, cancellationToken);
         }
 
         foreach (var version in versions.Values)
@@ -284,12 +364,16 @@ public sealed class MigratorRunner(
     {
         await using var connection = await OpenAsync(report, cancellationToken);
         var applied = await _history.ReadAsync(connection, cancellationToken);
+        var missing = await _bookkeeping.InspectAsync(connection, cancellationToken);
         await _catalogLoaded;
         var versions = Compare(applied, report);
 
+        // The migrator's own objects count like a pending version: an interrupted run must not look like a clean one.
+        report.Postgres.Bookkeeping.AddRange(missing.Select(o => new BookkeepingReport(o, BookkeepingState.Missing)));
+        report.Problems.AddRange(missing.Select(o => $"The migrator's own {o} is missing; the next 'migrate' puts it in place."));
         var pending = versions.Values.Count(v => v.State == VersionState.Pending);
         var drift = versions.Values.Count(v => v.Checksum == ChecksumStatus.Changed || v.State == VersionState.MissingFromCode);
-        report.Status = pending + drift > 0 ? RunStatus.PendingOrDrift : RunStatus.Success;
+        report.Status = pending + drift + missing.Count > 0 ? RunStatus.PendingOrDrift : RunStatus.Success;
 
         var mongoExitCode = await mongo.InfoAsync(report, cancellationToken);
 
@@ -375,8 +459,64 @@ public sealed class MigratorRunner(
         return report.Postgres.Versions.ToDictionary(v => v.Version);
     }
 
-    /// <summary>Opens a connection, retrying the failures that go away by themselves (a server still starting).</summary>
-    private async Task<NpgsqlConnection> OpenAsync(RunReport report, CancellationToken cancellationToken)
+    /// <summary>A connection of its own (for <c>info</c>, <c>check</c> and <c>script</c>, which take no lock).</summary>
+    private Task<NpgsqlConnection> OpenAsync(RunReport report, CancellationToken cancellationToken) =>
+        ConnectAsync(report, async () =>
+        {
+            var connection = new NpgsqlConnection(context.ConnectionString);
+            try
+            {
+                await connection.OpenAsync(cancellationToken);
+                return connection;
+            }
+            catch
+            {
+                await connection.DisposeAsync();
+                throw;
+            }
+        }, cancellationToken);
+
+    /// <summary>
+    /// A scope with FluentMigrator's processor and its connection, opened; the runner is not resolved yet, so nothing
+    /// has read the version table. Each attempt gets a fresh scope: the processor remembers a failed open.
+    /// </summary>
+    private Task<(IServiceScope Scope, NpgsqlConnection Connection)> OpenRunnerConnectionAsync(RunReport report, CancellationToken cancellationToken) =>
+        ConnectAsync(report, () =>
+        {
+            var scope = services.CreateScope();
+            try
+            {
+                var processor = scope.ServiceProvider.GetRequiredService<IProcessorAccessor>().Processor as GenericProcessorBase;
+                // Reading Connection opens it.
+                var connection = processor?.Connection as NpgsqlConnection
+                    ?? throw new InvalidOperationException("FluentMigrator's PostgreSQL processor has no Npgsql connection.");
+                return Task.FromResult((scope, connection));
+            }
+            catch
+            {
+                DisposeRunnerScope(scope);
+                throw;
+            }
+        }, cancellationToken);
+
+    /// <summary>
+    /// Disposing FluentMigrator's processor rolls back a transaction it still holds, which throws when its session
+    /// is gone (a lost lock): that must not hide the run's own outcome.
+    /// </summary>
+    private void DisposeRunnerScope(IServiceScope scope)
+    {
+        try
+        {
+            scope.Dispose();
+        }
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or ObjectDisposedException)
+        {
+            logger.LogDebug(ex, "Closing FluentMigrator's connection failed; its session had already ended.");
+        }
+    }
+
+    /// <summary>Connects, retrying the failures that go away by themselves (a server still starting).</summary>
+    private async Task<T> ConnectAsync<T>(RunReport report, Func<Task<T>> open, CancellationToken cancellationToken)
     {
         if (context.ConnectionString is null)
         {
@@ -390,24 +530,16 @@ public sealed class MigratorRunner(
         var delay = options.Value.ConnectRetryDelay;
         for (var attempt = 0; ; attempt++)
         {
-            var connection = new NpgsqlConnection(context.ConnectionString);
             try
             {
-                await connection.OpenAsync(cancellationToken);
-                return connection;
+                return await open();
             }
             catch (Exception ex) when (IsTransient(ex) && attempt < options.Value.ConnectRetries)
             {
-                await connection.DisposeAsync();
                 logger.LogWarning("PostgreSQL at {Database} is not reachable yet ({Reason}); retry {Attempt} of {Retries} in {Delay} ms.",
                     report.Database, ex.Message, attempt + 1, options.Value.ConnectRetries, delay.TotalMilliseconds);
                 await Task.Delay(delay, cancellationToken);
                 delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5000));
-            }
-            catch
-            {
-                await connection.DisposeAsync();
-                throw;
             }
         }
     }
@@ -421,9 +553,20 @@ public sealed class MigratorRunner(
         _ => false,
     };
 
+    /// <summary>Where a locked run is, for the message when its lock turns out lost.</summary>
+    private sealed class RunStep
+    {
+        public string Moment { get; set; } = "after taking it";
+    }
+
     /// <summary>A sentence for a person, naming what to do where we can tell.</summary>
     private string Explain(Exception exception)
     {
+        if (exception is LockLostException)
+        {
+            return exception.Message;
+        }
+
         var postgres = exception as PostgresException ?? exception.InnerException as PostgresException
             ?? (exception.InnerException?.InnerException as PostgresException);
         var user = context.ConnectionString is null ? "?" : new NpgsqlConnectionStringBuilder(context.ConnectionString).Username;

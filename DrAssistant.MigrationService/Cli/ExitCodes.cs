@@ -6,10 +6,10 @@ public static class ExitCodes
     /// <summary>Done, including "nothing to do".</summary>
     public const int Success = 0;
 
-    /// <summary>A migration, a connection or the environment failed.</summary>
+    /// <summary>A migration, a connection or the environment failed, or the migrator lost its lock.</summary>
     public const int Failure = 1;
 
-    /// <summary><c>check</c> only: something is pending or has drifted.</summary>
+    /// <summary><c>check</c> only: something is pending or has drifted, or the migrator's own tables lack something.</summary>
     public const int PendingOrDrift = 2;
 
     /// <summary>Another migrator held the lock for longer than the configured wait.</summary>

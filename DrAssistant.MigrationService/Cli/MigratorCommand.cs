@@ -31,7 +31,8 @@ public sealed record MigratorCommand(
         Commands:
           migrate [--to N]              apply pending versions (PostgreSQL, then MongoDB); the default
           info                          applied and pending versions, when and by whom applied, checksum status, drift
-          check                         like info, but exits 2 when anything is pending or has drifted
+          check                         like info, but exits 2 when anything is pending, has drifted, or is
+                                        missing of the migrator's own tables
           rollback --to N               run Down for every applied version above N, newest first
           script [--from N] [--to M]    print the SQL (and MongoDB commands) that would run; executes nothing
 
@@ -40,8 +41,8 @@ public sealed record MigratorCommand(
           --accept-changes              record the current checksum of edited migrations and accept versions
                                         missing from this build, instead of stopping with exit code 4
 
-        Exit codes: 0 success, 1 failure, 2 pending or drift (check), 3 lock wait timed out,
-                    4 validation failed (edited or missing migration), 64 bad arguments.
+        Exit codes: 0 success, 1 failure (including a lost lock), 2 pending, drift or missing (check),
+                    3 lock wait timed out, 4 validation failed (edited or missing migration), 64 bad arguments.
         """;
 
     /// <summary>Arguments meant for configuration (<c>--Key=value</c>), handed to the host builder.</summary>

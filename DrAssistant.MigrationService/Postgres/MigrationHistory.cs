@@ -12,7 +12,8 @@ public sealed record HistoryEntry(
 
 /// <summary>
 /// Reads what the database says is applied (FluentMigrator's <c>schema_version</c> and our <c>schema_history</c>)
-/// without creating anything, and writes history rows inside the transaction that applies a version.
+/// without creating anything, and writes history rows inside the transaction that applies a version. The tables
+/// themselves are put in place by <see cref="Bookkeeping"/>.
 /// </summary>
 public sealed class MigrationHistory(string schema)
 {
@@ -43,7 +44,12 @@ public sealed class MigrationHistory(string schema)
             }
         }
 
-        await using (var command = new NpgsqlCommand($"SELECT version, description, applied_on FROM {Qualified(VersionTable.Name)}", connection))
+        // Through to_jsonb, so that a version table missing a column (an interrupted first run of an older build) can
+        // still be read and reported by info and check.
+        await using (var command = new NpgsqlCommand($"""
+            SELECT version, to_jsonb(v) ->> 'description', (to_jsonb(v) ->> 'applied_on')::timestamp
+            FROM {Qualified(VersionTable.Name)} v
+            """, connection))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
@@ -58,45 +64,6 @@ public sealed class MigrationHistory(string schema)
         }
 
         return result;
-    }
-
-    /// <summary>Creates the history table if needed; a peer creating it at the same moment is not an error.</summary>
-    public async Task EnsureTableAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
-    {
-        var sql = $"""
-            CREATE TABLE IF NOT EXISTS {Qualified(TableName)} (
-                version bigint PRIMARY KEY,
-                description text NOT NULL,
-                checksum text NOT NULL,
-                applied_by text NOT NULL,
-                applied_at timestamptz NOT NULL DEFAULT now(),
-                duration_ms bigint NOT NULL,
-                tool_version text NOT NULL
-            );
-            COMMENT ON TABLE {Qualified(TableName)} IS 'Kept by DrAssistant.MigrationService: one row per applied migration with the checksum of the SQL it ran, who applied it and how long it took.';
-            """;
-        try
-        {
-            await using var command = new NpgsqlCommand(sql, connection);
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-        catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateTable)
-        {
-            // Another migrator (one without the lock, e.g. an older build) created it a moment ago.
-        }
-    }
-
-    /// <summary>Labels FluentMigrator's version table, which it creates without a comment.</summary>
-    public async Task CommentVersionTableAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
-    {
-        if (!await ExistsAsync(connection, VersionTable.Name, cancellationToken))
-        {
-            return;
-        }
-
-        await using var command = new NpgsqlCommand(
-            $"COMMENT ON TABLE {Qualified(VersionTable.Name)} IS 'Kept by FluentMigrator: the schema versions applied to this database.'", connection);
-        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>Records an applied version, on the connection and transaction that applied it.</summary>

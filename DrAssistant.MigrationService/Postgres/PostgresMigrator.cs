@@ -8,15 +8,16 @@ namespace DrAssistant.MigrationService.Postgres;
 
 /// <summary>
 /// Applies and reverts versions with FluentMigrator's runner, one transaction per version with its history row in the
-/// same transaction. Created only inside the scope opened after the lock is held, so the runner reads the version table
-/// as the lock holder.
+/// same transaction. Resolved only once the lock is held (on the runner's own connection), so the runner reads the
+/// version table as the lock holder. Before a version's history row is written (or removed), the caller's lock check
+/// must pass, or the version's transaction is rolled back.
 /// </summary>
 public sealed class PostgresMigrator(
     IMigrationRunner runner,
     MigrationRunContext context,
     ILogger<PostgresMigrator> logger)
 {
-    public void Apply(CodeMigration migration, VersionReport report)
+    public void Apply(CodeMigration migration, VersionReport report, Action<string> ensureLockHeld)
     {
         using var activity = Telemetry.Source.StartActivity($"migrate {migration.Version}");
         activity?.SetTag("db.migration.version", migration.Version);
@@ -30,6 +31,7 @@ public sealed class PostgresMigrator(
             {
                 ((MigrationRunner)runner).ApplyMigrationUp(migration.Info, useTransaction: true);
                 clock.Stop();
+                ensureLockHeld($"writing the history row of version {migration.Version}");
                 MigrationHistory.Insert(processor.Connection, processor.Transaction, context.Schema, new HistoryEntry(
                     migration.Version, migration.Description, migration.Checksum, context.AppliedBy, DateTimeOffset.UtcNow,
                     clock.ElapsedMilliseconds, context.ToolVersion));
@@ -38,6 +40,11 @@ public sealed class PostgresMigrator(
         catch (Exception ex)
         {
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            if (ex is LockLostException)
+            {
+                throw;
+            }
+
             throw new MigrationFailedException(migration.Version, migration.Description, "up", ex);
         }
 
@@ -51,7 +58,7 @@ public sealed class PostgresMigrator(
         logger.LogInformation("Applied version {Version} in {Duration} ms", migration.Version, clock.ElapsedMilliseconds);
     }
 
-    public void Revert(CodeMigration migration, VersionReport report)
+    public void Revert(CodeMigration migration, VersionReport report, Action<string> ensureLockHeld)
     {
         using var activity = Telemetry.Source.StartActivity($"rollback {migration.Version}");
         activity?.SetTag("db.migration.version", migration.Version);
@@ -63,12 +70,18 @@ public sealed class PostgresMigrator(
             InTransaction(migration.Info, processor =>
             {
                 ((MigrationRunner)runner).ApplyMigrationDown(migration.Info, useTransaction: true);
+                ensureLockHeld($"removing the history row of version {migration.Version}");
                 MigrationHistory.Delete(processor.Connection, processor.Transaction, context.Schema, migration.Version);
             });
         }
         catch (Exception ex)
         {
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            if (ex is LockLostException)
+            {
+                throw;
+            }
+
             throw new MigrationFailedException(migration.Version, migration.Description, "down", ex);
         }
 

@@ -21,6 +21,13 @@ public static class InfoText
                 $"  {v.Version,7}  {Kebab(v.State),-17}  {Kebab(v.Checksum),-10}  {when,-20}  {by}   {v.Description}");
         }
 
+        var missing = postgres.Bookkeeping.Where(b => b.State == BookkeepingState.Missing).Select(b => b.Object).ToList();
+        if (missing.Count > 0)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"  missing, of the migrator's own objects (the next 'migrate' puts them in place): {string.Join(", ", missing)}");
+        }
+
         if (report.Mongo is not null)
         {
             text.AppendLine(report.Mongo.ToString());
@@ -28,7 +35,7 @@ public static class InfoText
 
         text.Append(report.Status switch
         {
-            RunStatus.PendingOrDrift => "Pending or drifted versions: run 'migrate' (or fix the edited migrations).",
+            RunStatus.PendingOrDrift => "Something is pending, drifted or missing: run 'migrate' (or fix the edited migrations).",
             RunStatus.Failed => $"Failed: {report.Error}",
             _ => "Up to date.",
         });

@@ -27,7 +27,7 @@ public sealed class RunReport
     /// <summary>The whole command, from connecting to the report (process start-up excluded).</summary>
     public double DurationMs { get; set; }
 
-    /// <summary>Where the time went: catalog, connect, lock, history, apply, mongo.</summary>
+    /// <summary>Where the time went: catalog, connect, lock, bookkeeping, history, apply, mongo.</summary>
     public System.Collections.Concurrent.ConcurrentDictionary<string, double> PhasesMs { get; } = new();
 
     /// <summary>Times what runs until the returned scope is disposed, under <paramref name="phase"/>.</summary>
@@ -66,7 +66,29 @@ public sealed class PostgresReport
 
     public long LatestVersion { get; set; }
 
+    /// <summary>
+    /// The migrator's own catalog objects (version and history tables, their columns, index, key and comments) that
+    /// were not in place: for <c>info</c> and <c>check</c>, missing now; for <c>migrate</c> and <c>rollback</c>, put
+    /// in place by this run. Empty when everything was there.
+    /// </summary>
+    public List<BookkeepingReport> Bookkeeping { get; } = [];
+
     public List<VersionReport> Versions { get; } = [];
+}
+
+/// <summary>One of the migrator's own objects, named as in <c>"comment on table schema_version"</c>.</summary>
+public sealed record BookkeepingReport(string Object, BookkeepingState State);
+
+public enum BookkeepingState
+{
+    /// <summary>Not there (<c>info</c>, <c>check</c>): the next <c>migrate</c> puts it in place.</summary>
+    Missing,
+
+    /// <summary>Created by this run on a database the migrator had not set up before.</summary>
+    Created,
+
+    /// <summary>Put back by this run: an interrupted older run left it missing, or someone removed it.</summary>
+    Repaired,
 }
 
 public sealed class VersionReport
@@ -137,4 +159,7 @@ public enum RunStatus
     Failed,
     LockTimeout,
     ValidationFailed,
+
+    /// <summary>The migrator lost its lock during the run and stopped (exit code 1).</summary>
+    LockLost,
 }
