@@ -6,6 +6,9 @@ namespace DrAssistant.Api.Infrastructure;
 /// <summary>A change of status, allowed only from some statuses (a signed prescription cannot be signed again).</summary>
 public sealed record Step(string To, string[] From, string Set = "");
 
+/// <summary>A parent row (a prescription, an order) as its lock holder sees it: who owns it and where it stands.</summary>
+public sealed record LockedParent(string Status, Guid DoctorId);
+
 public static class Transitions
 {
     /// <summary>
@@ -13,30 +16,43 @@ public static class Transitions
     /// Returns whether it moved, and otherwise the status it has (null when there is no such row).
     /// </summary>
     public static async Task<(bool Moved, string? Status)> MoveAsync(
-        NpgsqlConnection connection, string table, Guid id, Step step, CancellationToken cancellationToken, object? extra = null)
+        NpgsqlConnection connection, string table, Guid id, Step step, CancellationToken cancellationToken, object? extra = null,
+        NpgsqlTransaction? transaction = null)
     {
         var parameters = new DynamicParameters(extra);
         parameters.Add("id", id);
         parameters.Add("to", step.To);
         parameters.Add("from", step.From);
         var moved = await connection.ExecuteAsync(new CommandDefinition(
-            $"UPDATE {table} SET status = @to{step.Set} WHERE id = @id AND status = ANY(@from)", parameters, cancellationToken: cancellationToken));
+            $"UPDATE {table} SET status = @to{step.Set} WHERE id = @id AND status = ANY(@from)", parameters, transaction, cancellationToken: cancellationToken));
         if (moved == 1)
         {
             return (true, step.To);
         }
 
         var status = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
-            $"SELECT status FROM {table} WHERE id = @id", new { id }, cancellationToken: cancellationToken));
+            $"SELECT status FROM {table} WHERE id = @id", new { id }, transaction, cancellationToken: cancellationToken));
         return (false, status);
     }
 
     /// <summary>
-    /// The status of a parent row (a prescription, an order), locked for the transaction, so its items change only while
-    /// it stays editable. Null when there is no such row.
+    /// The status and owner of a parent row (a prescription, an order), locked (<c>FOR UPDATE</c>) until the transaction
+    /// ends, so every check made on it (who may change it, whether its status allows it, how many items it has) still
+    /// holds when the change is written: two requests on one parent take turns. Null when there is no such row.
     /// </summary>
-    public static Task<string?> LockStatusAsync(
+    public static Task<LockedParent?> LockParentAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, string table, Guid id, CancellationToken cancellationToken) =>
-        connection.ExecuteScalarAsync<string?>(new CommandDefinition(
-            $"SELECT status FROM {table} WHERE id = @id FOR UPDATE", new { id }, transaction, cancellationToken: cancellationToken));
+        connection.QuerySingleOrDefaultAsync<LockedParent>(new CommandDefinition(
+            $"SELECT status, doctor_id FROM {table} WHERE id = @id FOR UPDATE", new { id }, transaction, cancellationToken: cancellationToken));
+
+    /// <summary>Sets the status of a row already locked by <see cref="LockParentAsync"/>.</summary>
+    public static Task SetStatusAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string table, Guid id, Step step, CancellationToken cancellationToken, object? extra = null)
+    {
+        var parameters = new DynamicParameters(extra);
+        parameters.Add("id", id);
+        parameters.Add("to", step.To);
+        return connection.ExecuteAsync(new CommandDefinition(
+            $"UPDATE {table} SET status = @to{step.Set} WHERE id = @id", parameters, transaction, cancellationToken: cancellationToken));
+    }
 }

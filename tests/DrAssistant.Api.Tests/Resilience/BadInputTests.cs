@@ -61,7 +61,7 @@ public sealed class BadInputTests(BadInputTests.PoolOfOne api, ITestOutputHelper
     public static TheoryData<string, string, string, string> TextPostgresCannotStore => new()
     {
         { "POST", "/api/patients", """{"firstName":"As\u0000ha","lastName":"Rao","dateOfBirth":"1980-01-01","gender":"female"}""", "firstName" },
-        { "POST", "/api/patients", """{"firstName":"Asha","lastName":"Rao","dateOfBirth":"1980-01-01","gender":"female","address":{"city":"Pu\u0000ne"}}""", "address.city" },
+        { "POST", "/api/patients", """{"firstName":"Asha","lastName":"Rao","dateOfBirth":"1980-01-01","gender":"female","address":{"city":"Pu\u0000ne"}}""", "address" },
         { "POST", "/api/patients", """{"firstName":"\ud800","lastName":"Rao","dateOfBirth":"1980-01-01","gender":"female"}""", "firstName" },
         { "POST", "/api/patients", """{"firstName":"Asha","lastName":"Rao","dateOfBirth":"1980-01-01","gender":"female","allergies":["pea\u0000nuts"]}""", "allergies[0]" },
         { "GET", "/api/patients?query=%00", "", "query" },

@@ -23,6 +23,9 @@ public sealed class FrozenStoreTests(ITestOutputHelper output)
     public async Task WhilePostgresIsFrozenEveryRequestIsAnswered503WithinTheCommandTimeoutPlusOneSecond()
     {
         await using var api = new FrozenStores(ownPostgres: true);
+        // A real server (Kestrel over TCP): the test server's in-memory response ends only when the pipeline does, so
+        // it could not show a 503 sent while a handler is still stuck.
+        api.UseKestrel();
         await api.InitializeAsync();
         var (_, client) = await api.NewClientAsync("receptionist");
         var (doctor, doctorClient) = await api.NewClientAsync("doctor");
@@ -50,6 +53,10 @@ public sealed class FrozenStoreTests(ITestOutputHelper output)
         var recovered = await UntilOkAsync(client, urls[0], TimeSpan.FromSeconds(30));
         output.WriteLine($"PostgreSQL frozen: {frozen.Count} requests ({Counts(frozen.Select(r => r.Status))}), slowest {frozen.Max(r => r.Latency).TotalMilliseconds:0} ms " +
                          $"(limit {Limit.TotalMilliseconds:0} ms); answered 200 again {recovered.TotalMilliseconds:0} ms after the thaw");
+        var byDeadline = api.Logs.Count(l => l.Category.EndsWith("RequestDeadline", StringComparison.Ordinal) && l.Level == LogLevel.Warning);
+        output.WriteLine($"  {byDeadline} answered by the deadline while their statement hung on a pooled connection, " +
+                         $"{frozen.Count - byDeadline} by their own failure (no new connection within Database:ConnectTimeoutSeconds)");
+
         Assert.All(frozen, r =>
         {
             Assert.Equal(HttpStatusCode.ServiceUnavailable, r.Status);
@@ -144,6 +151,7 @@ public sealed class FrozenStoreTests(ITestOutputHelper output)
             ["ConnectionStrings:cache"] = cache,
             ["Cache:Timeout"] = "00:00:00.250",
             ["Logging:LogLevel:DrAssistant.Api.Infrastructure.RedisCache"] = "Warning",
+            ["Logging:LogLevel:DrAssistant.Api.Infrastructure.RequestDeadline"] = "Warning",
         };
 
         protected override void ConfigureWebHost(IWebHostBuilder builder)
