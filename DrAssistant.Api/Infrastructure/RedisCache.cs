@@ -346,8 +346,8 @@ public sealed class RedisCache
             _warnings[operation] = (now, 0);
         }
 
-        _logger.LogWarning("Redis {Operation} of {Key} failed ({Reason}); answering from PostgreSQL. {Since} more {Operation} failures since the " +
-                           "previous warning; the next is logged after {Interval}.", operation, key, ex.Message, since, operation, _options.WarningInterval);
+        _logger.LogWarning("Redis {Operation} of {Key} failed ({Reason}); answering from PostgreSQL. {Since} more failures of this kind since the " +
+                           "previous warning; the next is logged after {Interval}.", operation, key, ex.Message, since, _options.WarningInterval);
     }
 }
 
