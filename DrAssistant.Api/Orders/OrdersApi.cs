@@ -122,13 +122,13 @@ public static class OrdersApi
             return TypedResults.ValidationProblem(validation.Errors);
         }
 
-        return await ChangeAsync(db, id, user, Editable, "edited", cancellationToken, async (connection, transaction, _) =>
+        return (await ChangeAsync(db, id, user, Editable, "edited", cancellationToken, async (connection, transaction, _) =>
         {
             await connection.ExecuteAsync(new CommandDefinition(
                 "UPDATE orders SET order_type = @OrderType, provider_id = @ProviderId, notes = @Notes WHERE id = @id",
                 new { id, request.OrderType, request.ProviderId, request.Notes }, transaction, cancellationToken: cancellationToken));
             return null;
-        }, order => TypedResults.Ok(order));
+        }, order => TypedResults.Ok(order))).OrInvalid();
     }
 
     public static async Task<Results<Created<Order>, NotFound, ValidationProblem, Conflict<ProblemDetails>, ForbidHttpResult>> AddItem(
@@ -141,7 +141,7 @@ public static class OrdersApi
             return TypedResults.ValidationProblem(validation.Errors);
         }
 
-        return await ChangeAsync(db, id, user, Editable, "edited", cancellationToken, async (connection, transaction, _) =>
+        return (await ChangeAsync(db, id, user, Editable, "edited", cancellationToken, async (connection, transaction, _) =>
         {
             if (await CountItemsAsync(connection, transaction, id, cancellationToken) >= MaxItems)
             {
@@ -150,12 +150,12 @@ public static class OrdersApi
 
             await InsertItemAsync(connection, transaction, id, request, cancellationToken);
             return null;
-        }, order => TypedResults.Created($"/api/orders/{id}", order));
+        }, order => TypedResults.Created($"/api/orders/{id}", order))).OrInvalid();
     }
 
-    public static async Task<Results<Ok<Order>, NotFound, ValidationProblem, Conflict<ProblemDetails>, ForbidHttpResult>> RemoveItem(
+    public static Task<Results<Ok<Order>, NotFound, Conflict<ProblemDetails>, ForbidHttpResult>> RemoveItem(
         Guid id, Guid itemId, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken cancellationToken) =>
-        await ChangeAsync(db, id, user, Editable, "edited", cancellationToken, async (connection, transaction, status) =>
+        ChangeAsync(db, id, user, Editable, "edited", cancellationToken, async (connection, transaction, status) =>
         {
             var items = await connection.QueryAsync<Guid>(new CommandDefinition(
                 "SELECT id FROM order_items WHERE order_id = @id", new { id }, transaction, cancellationToken: cancellationToken));
@@ -177,9 +177,9 @@ public static class OrdersApi
         }, order => TypedResults.Ok(order));
 
     /// <summary>Submit and cancel: the ordering doctor's steps, taken under the order's lock (submit needs an item).</summary>
-    public static async Task<Results<Ok<Order>, NotFound, ValidationProblem, Conflict<ProblemDetails>, ForbidHttpResult>> OwnerStepAsync(
+    public static Task<Results<Ok<Order>, NotFound, Conflict<ProblemDetails>, ForbidHttpResult>> OwnerStepAsync(
         Guid id, ClaimsPrincipal user, Step step, string verb, NpgsqlDataSource db, CancellationToken cancellationToken) =>
-        await ChangeAsync(db, id, user, step.From, verb, cancellationToken, async (connection, transaction, _) =>
+        ChangeAsync(db, id, user, step.From, verb, cancellationToken, async (connection, transaction, _) =>
         {
             if (step == Submit && await CountItemsAsync(connection, transaction, id, cancellationToken) == 0)
             {
@@ -209,48 +209,13 @@ public static class OrdersApi
         await connection.QuerySingleOrDefaultAsync<Order>(new CommandDefinition(
             $"{Select} WHERE o.id = @id", new { id }, transaction, cancellationToken: cancellationToken));
 
-    /// <summary>
-    /// One change by the ordering doctor, in one transaction holding the order's lock: 404 when there is none, 403 for
-    /// anyone else, 409 unless its status is one of <paramref name="allowed"/>; then <paramref name="change"/> (given the
-    /// status), which may refuse, and the order as it is after the change.
-    /// </summary>
-    private static async Task<Results<TOk, NotFound, ValidationProblem, Conflict<ProblemDetails>, ForbidHttpResult>> ChangeAsync<TOk>(
+    /// <summary>One change by the ordering doctor, under the order's lock (see <see cref="Transitions.ChangeOwnedAsync"/>).</summary>
+    private static Task<Results<TOk, NotFound, Conflict<ProblemDetails>, ForbidHttpResult>> ChangeAsync<TOk>(
         NpgsqlDataSource db, Guid id, ClaimsPrincipal user, string[] allowed, string verb, CancellationToken cancellationToken,
         Func<NpgsqlConnection, NpgsqlTransaction, string, Task<IResult?>> change, Func<Order, TOk> answer)
-        where TOk : IResult
-    {
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var parent = await Transitions.LockParentAsync(connection, transaction, "orders", id, cancellationToken);
-        if (parent is null)
-        {
-            return TypedResults.NotFound();
-        }
-
-        if (parent.DoctorId != user.Id())
-        {
-            return TypedResults.Forbid();
-        }
-
-        if (!allowed.Contains(parent.Status))
-        {
-            return Problems.WrongStatus("order", parent.Status, verb);
-        }
-
-        switch (await change(connection, transaction, parent.Status))
-        {
-            case NotFound notFound:
-                return notFound;
-            case Conflict<ProblemDetails> conflict:
-                return conflict;
-            case { } other:
-                throw new InvalidOperationException($"Unexpected refusal {other.GetType().Name}.");
-        }
-
-        var order = (await FindAsync(connection, id, cancellationToken, transaction))!;
-        await transaction.CommitAsync(cancellationToken);
-        return answer(order);
-    }
+        where TOk : IResult =>
+        Transitions.ChangeOwnedAsync(db, "orders", "order", id, user.Id(), allowed, verb, change,
+            async (connection, transaction) => (await FindAsync(connection, id, cancellationToken, transaction))!, answer, cancellationToken);
 
     private static Task<int> CountItemsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, CancellationToken cancellationToken) =>
         connection.ExecuteScalarAsync<int>(new CommandDefinition(

@@ -31,6 +31,7 @@ public static class PrescriptionsApi
         JOIN users u ON u.id = p.doctor_id
         """;
 
+    private static readonly string[] Draft = ["draft"];
     private static readonly Step Sign = new("signed", ["draft"], ", signed_at = now()");
     private static readonly Step Send = new("sent", ["signed"], ", pharmacy_id = @pharmacyId");
     private static readonly Step Dispense = new("dispensed", ["sent"]);
@@ -131,14 +132,14 @@ public static class PrescriptionsApi
             return TypedResults.ValidationProblem(validation.Errors);
         }
 
-        return await ChangeDraftAsync(db, id, user, "edited", cancellationToken, async (connection, transaction) =>
+        return (await ChangeAsync(db, id, user, Draft, "edited", cancellationToken, async (connection, transaction, _) =>
         {
             await connection.ExecuteAsync(new CommandDefinition("""
                 UPDATE prescriptions SET valid_from = @ValidFrom, valid_until = @ValidUntil, pharmacy_id = @PharmacyId, notes = @Notes
                 WHERE id = @id
                 """, new { id, request.ValidFrom, request.ValidUntil, request.PharmacyId, request.Notes }, transaction, cancellationToken: cancellationToken));
             return null;
-        }, prescription => TypedResults.Ok(prescription));
+        }, prescription => TypedResults.Ok(prescription))).OrInvalid();
     }
 
     public static async Task<Results<Created<Prescription>, NotFound, ValidationProblem, Conflict<ProblemDetails>, ForbidHttpResult>> AddItem(
@@ -151,7 +152,7 @@ public static class PrescriptionsApi
             return TypedResults.ValidationProblem(validation.Errors);
         }
 
-        return await ChangeDraftAsync(db, id, user, "edited", cancellationToken, async (connection, transaction) =>
+        return (await ChangeAsync(db, id, user, Draft, "edited", cancellationToken, async (connection, transaction, _) =>
         {
             var count = await connection.ExecuteScalarAsync<int>(new CommandDefinition(
                 "SELECT count(*) FROM prescription_items WHERE prescription_id = @id", new { id }, transaction, cancellationToken: cancellationToken));
@@ -162,7 +163,7 @@ public static class PrescriptionsApi
 
             await InsertItemAsync(connection, transaction, id, request, cancellationToken);
             return null;
-        }, prescription => TypedResults.Created($"/api/prescriptions/{id}", prescription));
+        }, prescription => TypedResults.Created($"/api/prescriptions/{id}", prescription))).OrInvalid();
     }
 
     public static async Task<Results<Ok<Prescription>, NotFound, ValidationProblem, Conflict<ProblemDetails>, ForbidHttpResult>> UpdateItem(
@@ -175,7 +176,7 @@ public static class PrescriptionsApi
             return TypedResults.ValidationProblem(validation.Errors);
         }
 
-        return await ChangeDraftAsync(db, id, user, "edited", cancellationToken, async (connection, transaction) =>
+        return (await ChangeAsync(db, id, user, Draft, "edited", cancellationToken, async (connection, transaction, _) =>
         {
             var updated = await connection.ExecuteAsync(new CommandDefinition("""
                 UPDATE prescription_items
@@ -185,39 +186,35 @@ public static class PrescriptionsApi
                 """, new { id, itemId, request.MedicationName, request.Dosage, request.Frequency, request.Duration, request.Quantity, request.Refills, request.Instructions },
                 transaction, cancellationToken: cancellationToken));
             return updated == 0 ? TypedResults.NotFound() : null;
-        }, prescription => TypedResults.Ok(prescription));
+        }, prescription => TypedResults.Ok(prescription))).OrInvalid();
     }
 
-    public static async Task<Results<Ok<Prescription>, NotFound, Conflict<ProblemDetails>, ForbidHttpResult>> RemoveItem(
-        Guid id, Guid itemId, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken cancellationToken)
-    {
-        var result = await ChangeDraftAsync(db, id, user, "edited", cancellationToken, async (connection, transaction) =>
+    public static Task<Results<Ok<Prescription>, NotFound, Conflict<ProblemDetails>, ForbidHttpResult>> RemoveItem(
+        Guid id, Guid itemId, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken cancellationToken) =>
+        ChangeAsync(db, id, user, Draft, "edited", cancellationToken, async (connection, transaction, _) =>
         {
             var deleted = await connection.ExecuteAsync(new CommandDefinition(
                 "DELETE FROM prescription_items WHERE id = @itemId AND prescription_id = @id", new { id, itemId }, transaction, cancellationToken: cancellationToken));
             return deleted == 0 ? TypedResults.NotFound() : null;
         }, prescription => TypedResults.Ok(prescription));
-        return result.Result switch
-        {
-            Ok<Prescription> ok => ok,
-            NotFound notFound => notFound,
-            Conflict<ProblemDetails> conflict => conflict,
-            ForbidHttpResult forbid => forbid,
-            _ => throw new InvalidOperationException($"Unexpected result {result.Result.GetType().Name}."),
-        };
-    }
 
     /// <summary>
     /// Signs a draft. The prescription is locked for the whole check, so its items cannot be removed (or added) between
     /// counting them and signing: a signed prescription always has at least one item, and none change after.
     /// </summary>
-    public static async Task<Results<Ok<Prescription>, NotFound, Conflict<ProblemDetails>, ForbidHttpResult>> SignPrescription(
+    public static Task<Results<Ok<Prescription>, NotFound, Conflict<ProblemDetails>, ForbidHttpResult>> SignPrescription(
         Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken cancellationToken) =>
-        await StepAsync(db, id, user, Sign, "signed", cancellationToken, check: async (connection, transaction) =>
-            await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-                "SELECT EXISTS (SELECT 1 FROM prescription_items WHERE prescription_id = @id)", new { id }, transaction, cancellationToken: cancellationToken))
-                ? null
-                : Problems.Conflict("A prescription without items cannot be signed.", "items"));
+        ChangeAsync(db, id, user, Sign.From, "signed", cancellationToken, async (connection, transaction, _) =>
+        {
+            if (!await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+                    "SELECT EXISTS (SELECT 1 FROM prescription_items WHERE prescription_id = @id)", new { id }, transaction, cancellationToken: cancellationToken)))
+            {
+                return Problems.Conflict("A prescription without items cannot be signed.", "items");
+            }
+
+            await Transitions.SetStatusAsync(connection, transaction, "prescriptions", id, Sign, cancellationToken);
+            return null;
+        }, prescription => TypedResults.Ok(prescription));
 
     public static async Task<Results<Ok<Prescription>, NotFound, ValidationProblem, Conflict<ProblemDetails>, ForbidHttpResult>> SendPrescription(
         Guid id, SendPrescriptionRequest request, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken cancellationToken)
@@ -227,15 +224,7 @@ public static class PrescriptionsApi
             return Problems.Invalid("pharmacyId", "pharmacyId is required.");
         }
 
-        var result = await StepAsync(db, id, user, Send, "sent", cancellationToken, extra: new { pharmacyId = request.PharmacyId });
-        return result.Result switch
-        {
-            Ok<Prescription> ok => ok,
-            NotFound notFound => notFound,
-            Conflict<ProblemDetails> conflict => conflict,
-            ForbidHttpResult forbid => forbid,
-            _ => throw new InvalidOperationException($"Unexpected result {result.Result.GetType().Name}."),
-        };
+        return (await StepAsync(db, id, user, Send, "sent", cancellationToken, new { pharmacyId = request.PharmacyId })).OrInvalid();
     }
 
     /// <summary>The pharmacy's news, recorded by whoever hears it: not the prescriber's alone.</summary>
@@ -252,95 +241,31 @@ public static class PrescriptionsApi
         return moved ? TypedResults.Ok((await FindAsync(connection, id, cancellationToken))!) : Problems.WrongStatus("prescription", status, "dispensed");
     }
 
-    public static async Task<Results<Ok<Prescription>, NotFound, Conflict<ProblemDetails>, ForbidHttpResult>> CancelPrescription(
+    public static Task<Results<Ok<Prescription>, NotFound, Conflict<ProblemDetails>, ForbidHttpResult>> CancelPrescription(
         Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken cancellationToken) =>
-        await StepAsync(db, id, user, Cancel, "cancelled", cancellationToken);
+        StepAsync(db, id, user, Cancel, "cancelled", cancellationToken);
 
     public static async Task<Prescription?> FindAsync(
         NpgsqlConnection connection, Guid id, CancellationToken cancellationToken, NpgsqlTransaction? transaction = null) =>
         await connection.QuerySingleOrDefaultAsync<Prescription>(new CommandDefinition(
             $"{Select} WHERE p.id = @id", new { id }, transaction, cancellationToken: cancellationToken));
 
-    /// <summary>
-    /// One change to a draft, in one transaction holding the prescription's lock: 404 when there is none, 403 unless the
-    /// caller is its prescriber, 409 unless it is a draft; then <paramref name="change"/>, which may refuse (its result),
-    /// and the prescription as it is after the change.
-    /// </summary>
-    private static async Task<Results<TOk, NotFound, ValidationProblem, Conflict<ProblemDetails>, ForbidHttpResult>> ChangeDraftAsync<TOk>(
-        NpgsqlDataSource db, Guid id, ClaimsPrincipal user, string verb, CancellationToken cancellationToken,
-        Func<NpgsqlConnection, NpgsqlTransaction, Task<IResult?>> change, Func<Prescription, TOk> answer)
-        where TOk : IResult
-    {
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var parent = await Transitions.LockParentAsync(connection, transaction, "prescriptions", id, cancellationToken);
-        if (parent is null)
+    /// <summary>One change by the prescriber, under the prescription's lock (see <see cref="Transitions.ChangeOwnedAsync"/>).</summary>
+    private static Task<Results<TOk, NotFound, Conflict<ProblemDetails>, ForbidHttpResult>> ChangeAsync<TOk>(
+        NpgsqlDataSource db, Guid id, ClaimsPrincipal user, string[] allowed, string verb, CancellationToken cancellationToken,
+        Func<NpgsqlConnection, NpgsqlTransaction, string, Task<IResult?>> change, Func<Prescription, TOk> answer)
+        where TOk : IResult =>
+        Transitions.ChangeOwnedAsync(db, "prescriptions", "prescription", id, user.Id(), allowed, verb, change,
+            async (connection, transaction) => (await FindAsync(connection, id, cancellationToken, transaction))!, answer, cancellationToken);
+
+    /// <summary>A step only the prescriber takes (send, cancel), under the prescription's lock.</summary>
+    private static Task<Results<Ok<Prescription>, NotFound, Conflict<ProblemDetails>, ForbidHttpResult>> StepAsync(
+        NpgsqlDataSource db, Guid id, ClaimsPrincipal user, Step step, string verb, CancellationToken cancellationToken, object? extra = null) =>
+        ChangeAsync(db, id, user, step.From, verb, cancellationToken, async (connection, transaction, _) =>
         {
-            return TypedResults.NotFound();
-        }
-
-        if (parent.DoctorId != user.Id())
-        {
-            return TypedResults.Forbid();
-        }
-
-        if (parent.Status != "draft")
-        {
-            return Problems.WrongStatus("prescription", parent.Status, verb);
-        }
-
-        switch (await change(connection, transaction))
-        {
-            case NotFound notFound:
-                return notFound;
-            case Conflict<ProblemDetails> conflict:
-                return conflict;
-            case { } other:
-                throw new InvalidOperationException($"Unexpected refusal {other.GetType().Name}.");
-        }
-
-        var prescription = (await FindAsync(connection, id, cancellationToken, transaction))!;
-        await transaction.CommitAsync(cancellationToken);
-        return answer(prescription);
-    }
-
-    /// <summary>
-    /// A step the prescriber takes (sign, send, cancel), under the prescription's lock: 404, 403 unless the prescriber,
-    /// 409 when the status does not allow it or <paramref name="check"/> refuses; then the step.
-    /// </summary>
-    private static async Task<Results<Ok<Prescription>, NotFound, Conflict<ProblemDetails>, ForbidHttpResult>> StepAsync(
-        NpgsqlDataSource db, Guid id, ClaimsPrincipal user, Step step, string verb, CancellationToken cancellationToken,
-        Func<NpgsqlConnection, NpgsqlTransaction, Task<Conflict<ProblemDetails>?>>? check = null, object? extra = null)
-    {
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var parent = await Transitions.LockParentAsync(connection, transaction, "prescriptions", id, cancellationToken);
-        if (parent is null)
-        {
-            return TypedResults.NotFound();
-        }
-
-        // Only the prescriber signs, sends or cancels what they prescribed.
-        if (parent.DoctorId != user.Id())
-        {
-            return TypedResults.Forbid();
-        }
-
-        if (!step.From.Contains(parent.Status))
-        {
-            return Problems.WrongStatus("prescription", parent.Status, verb);
-        }
-
-        if (check is not null && await check(connection, transaction) is { } refused)
-        {
-            return refused;
-        }
-
-        await Transitions.SetStatusAsync(connection, transaction, "prescriptions", id, step, cancellationToken, extra);
-        var prescription = (await FindAsync(connection, id, cancellationToken, transaction))!;
-        await transaction.CommitAsync(cancellationToken);
-        return TypedResults.Ok(prescription);
-    }
+            await Transitions.SetStatusAsync(connection, transaction, "prescriptions", id, step, cancellationToken, extra);
+            return null;
+        }, prescription => TypedResults.Ok(prescription));
 
     private static Task InsertItemAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, PrescriptionItemRequest item, CancellationToken cancellationToken) =>
         connection.ExecuteAsync(new CommandDefinition("""
