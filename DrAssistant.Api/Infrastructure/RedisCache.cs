@@ -320,10 +320,14 @@ public sealed class RedisCache
     }
 
     /// <summary>
-    /// Whatever Redis can do wrong: an error, a timeout (ours or the client's), or an operation the client cancelled
-    /// while it reconnects (a <see cref="TaskCanceledException"/> that once escaped as a 500).
+    /// Whatever Redis can do wrong: an error, a timeout (ours or the client's), an operation the client cancelled while it
+    /// reconnects (a <see cref="TaskCanceledException"/> that once escaped as a 500), the error of its socket's pipe with
+    /// which StackExchange.Redis fails pending operations when it drops a connection that stopped answering
+    /// (<see cref="InvalidOperationException"/> "Reading is not allowed after reader was completed", seen with a frozen
+    /// server), a client being disposed at shutdown; and a cached value that no longer reads (a miss, rewritten).
     /// </summary>
-    private static bool IsRedisFailure(Exception ex) => ex is RedisException or TimeoutException or OperationCanceledException;
+    private static bool IsRedisFailure(Exception ex) => ex is RedisException or TimeoutException or OperationCanceledException
+        or InvalidOperationException or IOException or ObjectDisposedException or JsonException;
 
     /// <summary>
     /// Counts every failure; warns once per <see cref="CacheOptions.WarningInterval"/> for each kind of operation, with

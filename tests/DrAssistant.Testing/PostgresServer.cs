@@ -179,7 +179,7 @@ public sealed class PostgresServer
 
         // A server a test froze (SIGSTOP) must run again to obey the stop.
         var pidFile = Tools.Quote(Path.Combine(cluster.Data, "postmaster.pid"));
-        var thaw = $"pm=$(head -1 {pidFile} 2>/dev/null); [ -n \"$pm\" ] && kill -CONT $pm $(pgrep -P $pm) 2>/dev/null;";
+        var thaw = $"pm=$(head -1 {pidFile} 2>/dev/null); [ -n \"$pm\" ] && kill -CONT $pm $(awk -v pm=\"$pm\" '$4 == pm {{ print $1 }}' /proc/[0-9]*/stat 2>/dev/null) 2>/dev/null;";
         Tools.CleanUpAfterThisProcess($"{thaw} {stop} >/dev/null 2>&1; rm -rf {Tools.Quote(root)}");
 
         var connectionString = new NpgsqlConnectionStringBuilder
@@ -210,8 +210,18 @@ public sealed class PostgresServer
             var postmaster = int.Parse((await File.ReadAllLinesAsync(Path.Combine(Data, "postmaster.pid")))[0], System.Globalization.CultureInfo.InvariantCulture);
             var children = Directory.GetDirectories("/proc")
                 .Select(dir => int.TryParse(Path.GetFileName(dir), out var pid) ? pid : 0)
-                .Where(pid => pid > 0 && ParentOf(pid) == postmaster);
-            await Tools.RunAsync("kill", ["-s", signal, .. new[] { postmaster }.Concat(children).Select(p => p.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
+                .Where(pid => pid > 0 && ParentOf(pid) == postmaster)
+                .ToList();
+            // The postmaster first (so it forks nothing new); a backend that has just ended is skipped.
+            if (!Tools.Signal(postmaster, signal))
+            {
+                throw new InvalidOperationException($"The PostgreSQL server (process {postmaster}) is not running.");
+            }
+
+            foreach (var pid in children)
+            {
+                Tools.Signal(pid, signal);
+            }
         }
 
         private static int ParentOf(int pid)

@@ -62,15 +62,15 @@ public sealed class RedisServer : IAsyncDisposable
     /// <summary>Lets a frozen server run on (SIGCONT).</summary>
     public Task ThawAsync() => SignalAsync("CONT");
 
-    private async Task SignalAsync(string signal)
+    private Task SignalAsync(string signal)
     {
         EnsureOwned();
-        if (_process is null || _process.HasExited)
+        if (_process is null || _process.HasExited || !Tools.Signal(_process.Id, signal))
         {
             throw new InvalidOperationException("This Redis is not running.");
         }
 
-        await Tools.RunAsync("kill", ["-s", signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        return Task.CompletedTask;
     }
 
     public async Task StartAsync()

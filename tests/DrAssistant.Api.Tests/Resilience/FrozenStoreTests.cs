@@ -106,6 +106,11 @@ public sealed class FrozenStoreTests(ITestOutputHelper output)
         output.WriteLine($"cache Redis frozen: {results.Count} reads in {elapsed.TotalSeconds:0.0} s ({Counts(results.Select(r => r.Status))}); " +
                          $"latency median {latencies[latencies.Count / 2]:0} ms, 99th {latencies[(int)(latencies.Count * 0.99)]:0} ms, slowest {latencies[^1]:0} ms " +
                          $"(Cache:Timeout {cacheTimeout.TotalMilliseconds:0} ms); {warnings} cache warnings logged");
+        foreach (var error in api.Logs.Where(l => l.Level >= LogLevel.Error).Take(3))
+        {
+            output.WriteLine($"  error logged: {error.Category}: {error.Message}");
+        }
+
         Assert.Equal(reads, results.Count);
         Assert.All(results, r => Assert.Equal(HttpStatusCode.OK, r.Status));
         // Ten readers at once on a small machine: each read waits for the cache at most Cache:Timeout, then PostgreSQL.
@@ -187,7 +192,7 @@ public sealed class FrozenStoreTests(ITestOutputHelper output)
             public bool IsEnabled(LogLevel logLevel) => true;
 
             public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-                logs.Enqueue((category, logLevel, formatter(state, exception)));
+                logs.Enqueue((category, logLevel, exception is null ? formatter(state, exception) : $"{formatter(state, exception)} {exception}"));
         }
     }
 }
