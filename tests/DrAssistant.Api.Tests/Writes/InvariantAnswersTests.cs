@@ -1,7 +1,10 @@
 using System.Net;
+using System.Text.Json;
 using Dapper;
 using DrAssistant.Api.Infrastructure;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 using StackExchange.Redis;
 
 namespace DrAssistant.Api.Tests.Writes;
@@ -111,6 +114,35 @@ public sealed class InvariantAnswersTests(ApiFactory api) : IClassFixture<ApiFac
         Assert.False(lookup.Found);
         Assert.False(afterStaleWrite);
         Assert.Equal(["fresh"], (await cache.TryGetAsync<string[]>("test", key)).Value!);
+    }
+
+    /// <summary>Errors the database raises about the request's data are the client's answers; only an outage is a 503.</summary>
+    [Theory]
+    [InlineData(PostgresErrorCodes.CharacterNotInRepertoire, null, 400)]
+    [InlineData(PostgresErrorCodes.DatetimeFieldOverflow, null, 400)]
+    [InlineData(PostgresErrorCodes.StringDataRightTruncation, null, 400)]
+    [InlineData(PostgresErrorCodes.ForeignKeyViolation, "fk_appointments_patient", 400)]
+    [InlineData(PostgresErrorCodes.CheckViolation, "valid_time_range", 400)]
+    [InlineData(PostgresErrorCodes.UniqueViolation, "idx_users_email_ci", 409)]
+    [InlineData(PostgresErrorCodes.ExclusionViolation, "no_overlapping_appointments", 409)]
+    [InlineData(PostgresErrorCodes.DeadlockDetected, null, 409)]
+    [InlineData(PostgresErrorCodes.QueryCanceled, null, 503)]
+    [InlineData(PostgresErrorCodes.CannotConnectNow, null, 503)]
+    [InlineData(PostgresErrorCodes.UndefinedTable, null, 500)]
+    public async Task APostgresErrorThatReachesTheHandlerIsAnsweredByItsClass(string sqlState, string? constraint, int status)
+    {
+        var handler = ActivatorUtilities.CreateInstance<ApiExceptionHandler>(api.Services);
+        var context = new DefaultHttpContext { RequestServices = api.Services };
+        context.Response.Body = new MemoryStream();
+        var error = new PostgresException("refused", "ERROR", "ERROR", sqlState, constraintName: constraint);
+
+        await handler.TryHandleAsync(context, error, CancellationToken.None);
+        context.Response.Body.Position = 0;
+        var problem = await JsonDocument.ParseAsync(context.Response.Body);
+
+        Assert.Equal(status, context.Response.StatusCode);
+        Assert.Equal(status, problem.RootElement.GetProperty("status").GetInt32());
+        Assert.Equal(status == 503, context.Response.Headers.RetryAfter.Count > 0);
     }
 
     private static object User(string username, string email) => new
