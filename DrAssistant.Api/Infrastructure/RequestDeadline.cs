@@ -45,7 +45,8 @@ public sealed class RequestDeadline(RequestDelegate next, IOptions<RequestTimeou
         }
 
         var clientToken = context.RequestAborted;
-        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(clientToken);
+        var cancellation = CancellationTokenSource.CreateLinkedTokenSource(clientToken);
+        Task? canceller = null;
         using var clock = CancellationTokenSource.CreateLinkedTokenSource(clientToken);
         var responseFeature = context.Features.GetRequiredFeature<IHttpResponseFeature>();
         var bodyFeature = context.Features.GetRequiredFeature<IHttpResponseBodyFeature>();
@@ -60,7 +61,7 @@ public sealed class RequestDeadline(RequestDelegate next, IOptions<RequestTimeou
             if (await Task.WhenAny(work, Task.Delay(limit, clock.Token)) != work && !clientToken.IsCancellationRequested)
             {
                 timedOut = true;
-                CancelOnItsOwnThread(cancellation);
+                canceller = CancelOnItsOwnThread(cancellation);
                 if (await Task.WhenAny(work, Task.Delay(Grace)) != work && gate.TryClaim())
                 {
                     logger.LogWarning("{Method} {Path} did not finish within {Limit} s; answered 503 while it ends.",
@@ -88,6 +89,15 @@ public sealed class RequestDeadline(RequestDelegate next, IOptions<RequestTimeou
             }
 
             context.RequestAborted = clientToken;
+            // Disposed only once its cancellation (which may block on Npgsql's cancel request) has run.
+            if (canceller is null)
+            {
+                cancellation.Dispose();
+            }
+            else
+            {
+                _ = canceller.ContinueWith(_ => cancellation.Dispose(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            }
         }
     }
 
@@ -111,8 +121,8 @@ public sealed class RequestDeadline(RequestDelegate next, IOptions<RequestTimeou
     /// Cancels without blocking a thread-pool thread: Npgsql's callback sends PostgreSQL a cancel request synchronously,
     /// which on a frozen server waits up to the connect timeout.
     /// </summary>
-    private void CancelOnItsOwnThread(CancellationTokenSource cancellation) =>
-        _ = Task.Factory.StartNew(() =>
+    private Task CancelOnItsOwnThread(CancellationTokenSource cancellation) =>
+        Task.Factory.StartNew(() =>
         {
             try
             {

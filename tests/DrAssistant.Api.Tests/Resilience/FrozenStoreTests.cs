@@ -12,7 +12,8 @@ namespace DrAssistant.Api.Tests.Resilience;
 /// <summary>
 /// Stores that hang rather than fail (SIGSTOP: their sockets stay open, the kernel still accepts connections, nothing
 /// answers). A frozen PostgreSQL must cost a request at most Database:CommandTimeoutSeconds + 1 s and answer 503; a
-/// frozen cache Redis must cost a read at most Cache:Timeout before PostgreSQL answers it. Counts go to the test output.
+/// frozen cache Redis must cost a read at most Cache:Timeout before PostgreSQL answers it. A statement that waits on a
+/// live server (a row locked elsewhere) ends at the same deadline. Counts go to the test output.
 /// </summary>
 public sealed class FrozenStoreTests(ITestOutputHelper output)
 {
@@ -117,6 +118,39 @@ public sealed class FrozenStoreTests(ITestOutputHelper output)
         Assert.True(latencies[(int)(latencies.Count * 0.99)] < cacheTimeout.TotalMilliseconds + 750, "reads waited longer than the cache's timeout");
         // One warning per interval (with a count), not one per read.
         Assert.InRange(warnings, 1, 2 + (int)(elapsed.TotalSeconds / 10));
+    }
+
+    /// <summary>
+    /// A live server, but a row held locked by someone else: the request waits for the lock until its deadline, Npgsql
+    /// cancels the statement (PostgreSQL answers at once), and the usual 503 follows; the next request, once the lock
+    /// is free, succeeds.
+    /// </summary>
+    [Fact]
+    public async Task ARequestWaitingForARowLockedElsewhereEndsAtItsDeadlineWith503()
+    {
+        await using var api = new FrozenStores(ownPostgres: false);
+        await api.InitializeAsync();
+        var (doctor, client) = await api.NewClientAsync("doctor");
+        var encounter = await api.Seed.EncounterAsync(doctor, await api.Seed.PatientAsync(), DateTime.UtcNow.AddMinutes(-5));
+        var prescription = await api.Seed.PrescriptionAsync(encounter, DateTime.UtcNow, "Amoxicillin");
+
+        (HttpStatusCode Status, TimeSpan Latency, string? Type) waited;
+        await using (var holder = await api.Db.OpenConnectionAsync())
+        {
+            await using var transaction = await holder.BeginTransactionAsync();
+            await Dapper.SqlMapper.ExecuteAsync(holder, "SELECT 1 FROM prescriptions WHERE id = @prescription FOR UPDATE", new { prescription }, transaction);
+            var clock = Stopwatch.StartNew();
+            using var response = await client.PostAsync($"/api/prescriptions/{prescription}/sign", null);
+            waited = (response.StatusCode, clock.Elapsed, response.Content.Headers.ContentType?.MediaType);
+        }
+
+        var afterwards = await client.PostAsync($"/api/prescriptions/{prescription}/sign", null);
+        output.WriteLine($"waiting for a locked row: {(int)waited.Status} {waited.Type} after {waited.Latency.TotalMilliseconds:0} ms " +
+                         $"(limit {CommandTimeoutSeconds} s); once released: {(int)afterwards.StatusCode}");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, waited.Status);
+        Assert.Equal("application/problem+json", waited.Type);
+        Assert.InRange(waited.Latency, TimeSpan.FromSeconds(CommandTimeoutSeconds), Limit + TimeSpan.FromMilliseconds(300));
+        Assert.Equal(HttpStatusCode.OK, afterwards.StatusCode);
     }
 
     private static async Task<(HttpStatusCode Status, TimeSpan Latency, string? Type)> TimedAsync(HttpClient client, string url)
