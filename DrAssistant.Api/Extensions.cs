@@ -12,17 +12,33 @@ internal static class Extensions
 {
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
+        var database = builder.Configuration.GetSection("Database");
+        var commandTimeout = database.GetValue("CommandTimeoutSeconds", 15);
         builder.AddNpgsqlDataSource(ResourceNames.PostgresDatabase, configureDataSourceBuilder: dataSource =>
         {
+            var settings = dataSource.ConnectionStringBuilder;
             // A database that is down answers 503 after a bounded wait, not after Npgsql's 15 s default.
-            var database = builder.Configuration.GetSection("Database");
-            dataSource.ConnectionStringBuilder.Timeout = database.GetValue("ConnectTimeoutSeconds", 5);
-            dataSource.ConnectionStringBuilder.CommandTimeout = database.GetValue("CommandTimeoutSeconds", 15);
+            settings.Timeout = database.GetValue("ConnectTimeoutSeconds", 5);
+            // The request's deadline (RequestDeadline) cancels a statement first, from a thread of its own; Npgsql's own
+            // timeout, a little later, only bounds work outside requests. (Npgsql cancels synchronously on the thread
+            // that notices the timeout: on a frozen server that would block thread-pool threads for the connect timeout.)
+            settings.CommandTimeout = commandTimeout + 5;
+            // A cancelled or timed-out statement on a server that does not answer the cancel request: give up on the
+            // connection after half a second rather than Npgsql's 2 s (the request itself ends at its deadline).
+            settings.CancellationTimeout = database.GetValue("CancellationTimeoutMilliseconds", 500);
+            // Idle pooled connections to a server that vanished (a host gone, a network cut) are found by TCP keepalive
+            // probes and dropped, instead of failing the next request after a full timeout.
+            settings.TcpKeepAlive = true;
+            settings.TcpKeepAliveTime = database.GetValue("TcpKeepAliveSeconds", 30);
+            settings.TcpKeepAliveInterval = 5;
             // The same few statements run all day: prepare them per connection after two uses, so PostgreSQL plans
-            // each once instead of on every request.
-            dataSource.ConnectionStringBuilder.MaxAutoPrepare = database.GetValue("MaxAutoPrepare", 64);
-            dataSource.ConnectionStringBuilder.AutoPrepareMinUsages = 2;
+            // each once instead of on every request. (A failed preparation is handled by PoolRecovery: see there.)
+            settings.MaxAutoPrepare = database.GetValue("MaxAutoPrepare", 64);
+            settings.AutoPrepareMinUsages = 2;
         });
+
+        // Every request ends within Database:CommandTimeoutSeconds (503 ProblemDetails), even on a frozen server.
+        RequestDeadline.AddDefaultLimit(builder.Services, TimeSpan.FromSeconds(database.GetValue("RequestTimeoutSeconds", commandTimeout)));
         builder.AddRedisClient(ResourceNames.Redis, configureOptions: FailFast);
         // The cache may live on a Redis of its own (ConnectionStrings:cache); by default it shares the sessions' Redis.
         if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(RedisCache.ConnectionName)))
@@ -70,7 +86,14 @@ internal static class Extensions
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();
         // Malformed bodies and parameters reach the exception handler, which names the field in a 400.
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
-        builder.Services.Configure<JsonOptions>(options => options.SerializerOptions.MaxDepth = 32);
+        builder.Services.Configure<JsonOptions>(options =>
+        {
+            options.SerializerOptions.MaxDepth = 32;
+            // Text PostgreSQL cannot store and instants without an offset are the client's 400, naming the field.
+            options.SerializerOptions.Converters.Add(new StorableText.StringConverter());
+            options.SerializerOptions.Converters.Add(new StorableText.DocumentConverter());
+            options.SerializerOptions.Converters.Add(new Instants.OffsetRequiredConverter());
+        });
         builder.Services.AddOpenApi();
         return builder;
     }

@@ -22,9 +22,12 @@ var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseRouting();
+app.UseMiddleware<RequestDeadline>();
 app.UseMiddleware<RequestBodyLimitMiddleware>();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseMiddleware<StorableQueryMiddleware>();
+app.UseMiddleware<PoolRecovery>();
 app.MapDefaultEndpoints();
 app.MapOpenApiWithUi();
 

@@ -22,7 +22,8 @@ public sealed record Alert(
     DateTime? ReadAt,
     string? Source,
     Guid? SourceId,
-    string? ActionUrl);
+    string? ActionUrl,
+    Guid? CreatedBy = null);
 
 public sealed record AlertRequest(
     Guid? UserId,
@@ -40,7 +41,8 @@ public static class AlertsApi
 {
     public const string Select = """
         SELECT a.id, a.user_id, a.patient_id, CASE WHEN p.id IS NULL THEN NULL ELSE p.first_name || ' ' || p.last_name END AS patient_name,
-               a.alert_type, a.severity, a.title, a.message, a.is_read, a.created_at, a.read_at, a.source, a.source_id, a.action_url
+               a.alert_type, a.severity, a.title, a.message, a.is_read, a.created_at, a.read_at, a.source, a.source_id, a.action_url,
+               a.created_by
         FROM alerts a
         LEFT JOIN patients p ON p.id = a.patient_id
         """;
@@ -96,7 +98,7 @@ public static class AlertsApi
     }
 
     public static async Task<Results<Created<Alert>, ValidationProblem>> RaiseAlert(
-        AlertRequest request, NpgsqlDataSource db, RedisCache cache, CancellationToken cancellationToken)
+        AlertRequest request, ClaimsPrincipal user, NpgsqlDataSource db, RedisCache cache, CancellationToken cancellationToken)
     {
         var validation = new Validation()
             .Required("userId", request.UserId)
@@ -115,10 +117,16 @@ public static class AlertsApi
         {
             await using var connection = await db.OpenConnectionAsync(cancellationToken);
             var id = await connection.ExecuteScalarAsync<Guid>(new CommandDefinition("""
-                INSERT INTO alerts (user_id, patient_id, alert_type, severity, title, message, source, source_id, action_url)
-                VALUES (@UserId, @PatientId, @AlertType, @Severity, @Title, @Message, @Source, @SourceId, @ActionUrl)
+                INSERT INTO alerts (user_id, patient_id, alert_type, severity, title, message, source, source_id, action_url, created_by)
+                VALUES (@UserId, @PatientId, @AlertType, @Severity, @Title, @Message, @Source, @SourceId, @ActionUrl, @CreatedBy)
                 RETURNING id
-                """, request, cancellationToken: cancellationToken));
+                """, new
+            {
+                request.UserId, request.PatientId, request.AlertType, request.Severity, request.Title, request.Message, request.Source,
+                request.SourceId, request.ActionUrl,
+                // Who raised it is who is signed in (NULL only for alerts the system raises).
+                CreatedBy = user.Id(),
+            }, cancellationToken: cancellationToken));
             await cache.RemoveFamiliesAsync(CacheKeys.DoctorDashboards(request.UserId!.Value));
             return TypedResults.Created($"/api/alerts/{id}", (await FindAsync(connection, id, cancellationToken))!);
         }

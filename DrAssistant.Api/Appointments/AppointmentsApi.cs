@@ -115,6 +115,12 @@ public static class AppointmentsApi
         return appointment is null ? TypedResults.NotFound() : TypedResults.Ok(appointment);
     }
 
+    /// <summary>
+    /// Books a slot. The early check (INSERT … WHERE NOT EXISTS) gives the friendly 409 in the common case; what
+    /// guarantees it is the exclusion constraint no_overlapping_appointments (schema version 4): of bookings racing for
+    /// one slot, whose checks cannot see each other's uncommitted rows, exactly one commits and the others get 23P01,
+    /// answered with the same 409.
+    /// </summary>
     public static async Task<Results<Created<Appointment>, ValidationProblem, Conflict<ProblemDetails>>> BookAppointment(
         AppointmentRequest request, ClaimsPrincipal user, NpgsqlDataSource db, RedisCache cache, ClinicClock clock, CancellationToken cancellationToken)
     {
@@ -134,7 +140,6 @@ public static class AppointmentsApi
 
         try
         {
-            // The slot check and the insert are one statement, so two bookings cannot both see the slot free.
             var appointment = await connection.QuerySingleOrDefaultAsync<Appointment>(new CommandDefinition($"""
                 INSERT INTO appointments (doctor_id, patient_id, start_time, end_time, appointment_type, reason, notes, created_by)
                 SELECT @DoctorId, @PatientId, @StartTime, @EndTime, @AppointmentType, @Reason, @Notes, @CreatedBy
@@ -152,12 +157,21 @@ public static class AppointmentsApi
             await InvalidateAsync(cache, clock, appointment);
             return TypedResults.Created($"/api/appointments/{appointment.Id}", appointment);
         }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.ExclusionViolation)
+        {
+            return SlotTaken();
+        }
         catch (PostgresException ex) when (DbErrors.IsInvalid(ex))
         {
             return DbErrors.Invalid(ex);
         }
     }
 
+    /// <summary>
+    /// Changes an appointment, holding its row lock from the first read to the write: a cancel or another change waits,
+    /// so the status checked is the status changed, and the days whose caches are dropped are the days it really moved
+    /// from. The slot is guaranteed as for a booking (23P01 → the same 409).
+    /// </summary>
     public static async Task<Results<Ok<Appointment>, NotFound, ValidationProblem, Conflict<ProblemDetails>>> RescheduleAppointment(
         Guid id, AppointmentRequest request, NpgsqlDataSource db, RedisCache cache, ClinicClock clock, CancellationToken cancellationToken)
     {
@@ -168,7 +182,9 @@ public static class AppointmentsApi
         }
 
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        var before = await FindAsync(connection, id, cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var before = await connection.QuerySingleOrDefaultAsync<Appointment>(new CommandDefinition(
+            $"SELECT {Columns} FROM appointments WHERE id = @id FOR UPDATE", new { id }, transaction, cancellationToken: cancellationToken));
         if (before is null)
         {
             return TypedResults.NotFound();
@@ -179,7 +195,7 @@ public static class AppointmentsApi
             return Conflict($"A {before.Status.Replace('_', ' ')} appointment cannot be changed.");
         }
 
-        if (await CheckPeopleAsync(connection, request, cancellationToken) is { } invalid)
+        if (await CheckPeopleAsync(connection, request, cancellationToken, transaction) is { } invalid)
         {
             return invalid;
         }
@@ -198,14 +214,19 @@ public static class AppointmentsApi
                     WHERE other.id <> @id AND other.doctor_id = @DoctorId AND other.status <> ALL(@Released)
                       AND other.start_time < @EndTime AND other.end_time > @StartTime)
                 RETURNING {Columns}
-                """, parameters, cancellationToken: cancellationToken));
+                """, parameters, transaction, cancellationToken: cancellationToken));
             if (appointment is null)
             {
                 return SlotTaken();
             }
 
+            await transaction.CommitAsync(cancellationToken);
             await InvalidateAsync(cache, clock, before, appointment);
             return TypedResults.Ok(appointment);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.ExclusionViolation)
+        {
+            return SlotTaken();
         }
         catch (PostgresException ex) when (DbErrors.IsInvalid(ex))
         {
@@ -217,18 +238,22 @@ public static class AppointmentsApi
         Guid id, string step, NpgsqlDataSource db, RedisCache cache, ClinicClock clock, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        var (moved, status) = await Transitions.MoveAsync(connection, "appointments", id, Steps[step], cancellationToken);
-        if (status is null)
+        var target = Steps[step];
+        // One conditional UPDATE: two clients cannot both take the step, and the row returned is the one written.
+        var appointment = await connection.QuerySingleOrDefaultAsync<Appointment>(new CommandDefinition($"""
+            UPDATE appointments SET status = @To{target.Set}
+            WHERE id = @id AND status = ANY(@From)
+            RETURNING {Columns}
+            """, new { id, target.To, target.From }, cancellationToken: cancellationToken));
+        if (appointment is null)
         {
-            return TypedResults.NotFound();
+            var status = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
+                "SELECT status FROM appointments WHERE id = @id", new { id }, cancellationToken: cancellationToken));
+            return status is null
+                ? TypedResults.NotFound()
+                : Problems.WrongStatus("appointment", status, $"marked {target.To.Replace('_', ' ')}");
         }
 
-        if (!moved)
-        {
-            return Problems.WrongStatus("appointment", status, $"marked {Steps[step].To.Replace('_', ' ')}");
-        }
-
-        var appointment = (await FindAsync(connection, id, cancellationToken))!;
         await InvalidateAsync(cache, clock, appointment);
         return TypedResults.Ok(appointment);
     }
@@ -249,10 +274,11 @@ public static class AppointmentsApi
             $"SELECT {Columns} FROM appointments WHERE id = @id", new { id }, cancellationToken: cancellationToken));
 
     /// <summary>The doctor must be a user with the doctor role; a missing patient is left to the foreign key.</summary>
-    private static async Task<ValidationProblem?> CheckPeopleAsync(NpgsqlConnection connection, AppointmentRequest request, CancellationToken cancellationToken)
+    private static async Task<ValidationProblem?> CheckPeopleAsync(
+        NpgsqlConnection connection, AppointmentRequest request, CancellationToken cancellationToken, NpgsqlTransaction? transaction = null)
     {
         var isDoctor = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-            "SELECT EXISTS (SELECT 1 FROM users WHERE id = @DoctorId AND role = 'doctor')", new { request.DoctorId }, cancellationToken: cancellationToken));
+            "SELECT EXISTS (SELECT 1 FROM users WHERE id = @DoctorId AND role = 'doctor')", new { request.DoctorId }, transaction, cancellationToken: cancellationToken));
         return isDoctor ? null : Problems.Invalid("doctorId", "No doctor with this id.");
     }
 
@@ -272,8 +298,8 @@ public static class AppointmentsApi
     private static Validation Validate(AppointmentRequest r) => new Validation()
         .Required("doctorId", r.DoctorId).NotEmpty("doctorId", r.DoctorId)
         .Required("patientId", r.PatientId).NotEmpty("patientId", r.PatientId)
-        .Required("startTime", r.StartTime)
-        .Required("endTime", r.EndTime)
+        .Required("startTime", r.StartTime).Instant("startTime", r.StartTime)
+        .Required("endTime", r.EndTime).Instant("endTime", r.EndTime)
         .When(r.StartTime is not null && r.EndTime is not null && r.EndTime <= r.StartTime, "endTime", "endTime must be after startTime.")
         .When(r.StartTime is not null && r.EndTime is not null && r.EndTime - r.StartTime > TimeSpan.FromHours(24), "endTime", "An appointment lasts at most 24 hours.")
         .OneOf("appointmentType", r.AppointmentType, Vocabulary.AppointmentTypes)

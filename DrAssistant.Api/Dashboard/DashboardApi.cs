@@ -116,6 +116,11 @@ public static class DashboardApi
         {
             validation.Add("date", "date must be a calendar date as YYYY-MM-DD.");
         }
+        else if (date is not null && !Instants.InRange(day))
+        {
+            // Beyond these years the day's end cannot even be computed (9999-12-31) or its start is not an instant (0001-01-01).
+            validation.Add("date", Instants.OutOfRange("date"));
+        }
 
         if (!validation.IsValid)
         {
@@ -130,9 +135,10 @@ public static class DashboardApi
         var clinicDay = zone.Id == clock.ClinicZone.Id;
         var registry = CacheKeys.DoctorDashboards(id);
         var answerKey = CacheKeys.DoctorDashboard(id, day, tasksShown, alertsShown);
+        var answer = new CacheLookup<DoctorDashboard>(false, null, false);
         if (clinicDay)
         {
-            var answer = await cache.TryGetAsync<DoctorDashboard>("doctor-dashboard", answerKey, registry);
+            answer = await cache.TryGetAsync<DoctorDashboard>("doctor-dashboard", answerKey, registry);
             if (answer.Found)
             {
                 return TypedResults.Ok(answer.Value!);
@@ -166,14 +172,16 @@ public static class DashboardApi
 
         if (!cached.Found && cached.Writable && cacheKey is not null)
         {
-            await cache.SetAsync("doctor-schedule", cacheKey, appointments, lifetimes.Value.DoctorSchedule);
+            // Only if no appointment of that day was written since the lookup (its version is unchanged).
+            await cache.SetAsync("doctor-schedule", cacheKey, appointments, lifetimes.Value.DoctorSchedule, cached.Version);
         }
 
         var dashboard = new DoctorDashboard(id, doctor.Value.FullName, day, zone.Id, dayStart, dayEnd, appointments,
             new Slice<StaffTask>(tasks, (int)doctor.Value.PendingTasks), new Slice<Alert>(alerts, (int)doctor.Value.UnreadAlerts));
-        if (clinicDay && cached.Writable)
+        if (clinicDay && cached.Writable && answer.Writable)
         {
-            await cache.SetInFamilyAsync("doctor-dashboard", registry, answerKey, dashboard, lifetimes.Value.DoctorDashboard);
+            // Only if nothing of the doctor's was written since the lookup (the family's version is unchanged).
+            await cache.SetInFamilyAsync("doctor-dashboard", registry, answerKey, dashboard, lifetimes.Value.DoctorDashboard, answer.Version);
         }
 
         return TypedResults.Ok(dashboard);

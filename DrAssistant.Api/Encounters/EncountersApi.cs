@@ -108,6 +108,7 @@ public static class EncountersApi
             .Required("doctorId", request.DoctorId)
             .Required("patientId", request.PatientId)
             .OneOf("encounterType", request.EncounterType, Vocabulary.EncounterTypes)
+            .Instant("startTime", request.StartTime)
             .MaxLength("chiefComplaint", request.ChiefComplaint, 10_000);
         if (!validation.IsValid)
         {
@@ -115,11 +116,14 @@ public static class EncountersApi
         }
 
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // The appointment is held (FOR SHARE) until the encounter is written: it cannot move to another doctor or patient
+        // between the check and the insert.
         var people = await connection.QuerySingleAsync<(bool IsDoctor, Guid? AppointmentPatient, Guid? AppointmentDoctor)>(new CommandDefinition("""
-            SELECT EXISTS (SELECT 1 FROM users WHERE id = @DoctorId AND role = 'doctor'),
-                   (SELECT patient_id FROM appointments WHERE id = @AppointmentId),
-                   (SELECT doctor_id FROM appointments WHERE id = @AppointmentId)
-            """, request, cancellationToken: cancellationToken));
+            SELECT EXISTS (SELECT 1 FROM users WHERE id = @DoctorId AND role = 'doctor'), a.patient_id, a.doctor_id
+            FROM (SELECT 1) one
+            LEFT JOIN LATERAL (SELECT patient_id, doctor_id FROM appointments WHERE id = @AppointmentId FOR SHARE) a ON true
+            """, request, transaction, cancellationToken: cancellationToken));
         if (!people.IsDoctor)
         {
             return Problems.Invalid("doctorId", "No doctor with this id.");
@@ -138,7 +142,8 @@ public static class EncountersApi
                 VALUES (@AppointmentId, @DoctorId, @PatientId, @EncounterType, coalesce(@StartTime, now()), @ChiefComplaint)
                 RETURNING {Columns}
                 """, new { request.AppointmentId, request.DoctorId, request.PatientId, request.EncounterType, StartTime = request.StartTime?.UtcDateTime, request.ChiefComplaint },
-                cancellationToken: cancellationToken));
+                transaction, cancellationToken: cancellationToken));
+            await transaction.CommitAsync(cancellationToken);
             return TypedResults.Created($"/api/encounters/{encounter.Id}", encounter);
         }
         catch (PostgresException ex) when (DbErrors.IsInvalid(ex))
@@ -153,6 +158,8 @@ public static class EncountersApi
         var validation = new Validation()
             .OneOf("encounterType", request.EncounterType, Vocabulary.EncounterTypes)
             .Required("startTime", request.StartTime)
+            .Instant("startTime", request.StartTime)
+            .Instant("endTime", request.EndTime)
             .When(request.EndTime <= request.StartTime, "endTime", "endTime must be after startTime.")
             .MaxLength("chiefComplaint", request.ChiefComplaint, 10_000);
         if (!validation.IsValid)
@@ -161,6 +168,7 @@ public static class EncountersApi
         }
 
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        // One conditional UPDATE: a cancel in between leaves nothing to edit (409), never an edited cancelled encounter.
         var encounter = await connection.QuerySingleOrDefaultAsync<Encounter>(new CommandDefinition($"""
             UPDATE encounters
             SET encounter_type = @EncounterType, start_time = @StartTime, end_time = @EndTime, chief_complaint = @ChiefComplaint
@@ -177,25 +185,40 @@ public static class EncountersApi
         return exists is null ? TypedResults.NotFound() : Problems.WrongStatus("encounter", exists.Status, "edited");
     }
 
+    /// <summary>
+    /// Closes an encounter in one conditional UPDATE that also checks the end against the start as it is then, so an
+    /// edit of the start in between cannot slip an end before it.
+    /// </summary>
     public static async Task<Results<Ok<Encounter>, NotFound, ValidationProblem, Conflict<ProblemDetails>>> CompleteEncounter(
-        Guid id, CompleteEncounterRequest? request, NpgsqlDataSource db, CancellationToken cancellationToken)
+        Guid id, CompleteEncounterRequest? request, NpgsqlDataSource db, TimeProvider time, CancellationToken cancellationToken)
     {
+        var validation = new Validation().Instant("endTime", request?.EndTime);
+        if (!validation.IsValid)
+        {
+            return TypedResults.ValidationProblem(validation.Errors);
+        }
+
+        var end = request?.EndTime?.UtcDateTime ?? time.GetUtcNow().UtcDateTime;
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        var encounter = await connection.QuerySingleOrDefaultAsync<Encounter>(new CommandDefinition($"""
+            UPDATE encounters SET status = 'completed', end_time = @end
+            WHERE id = @id AND status = 'in_progress' AND start_time < @end
+            RETURNING {Columns}
+            """, new { id, end }, cancellationToken: cancellationToken));
+        if (encounter is not null)
+        {
+            return TypedResults.Ok(encounter);
+        }
+
         var current = await FindAsync(connection, id, cancellationToken);
         if (current is null)
         {
             return TypedResults.NotFound();
         }
 
-        var end = request?.EndTime?.UtcDateTime ?? DateTime.UtcNow;
-        if (end <= current.StartTime)
-        {
-            return Problems.Invalid("endTime", "endTime must be after the encounter's start.");
-        }
-
-        var (moved, status) = await Transitions.MoveAsync(connection, "encounters", id,
-            new Step("completed", ["in_progress"], ", end_time = @end"), cancellationToken, new { end });
-        return moved ? TypedResults.Ok((await FindAsync(connection, id, cancellationToken))!) : Problems.WrongStatus("encounter", status!, "completed");
+        return current.Status != "in_progress"
+            ? Problems.WrongStatus("encounter", current.Status, "completed")
+            : Problems.Invalid("endTime", "endTime must be after the encounter's start.");
     }
 
     public static async Task<Results<Ok<Encounter>, NotFound, Conflict<ProblemDetails>>> CancelEncounter(

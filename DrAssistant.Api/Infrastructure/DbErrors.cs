@@ -5,8 +5,10 @@ using Npgsql;
 namespace DrAssistant.Api.Infrastructure;
 
 /// <summary>
-/// The database's refusals as the client's mistakes: a unique constraint is a 409 naming the field, a foreign key to a
-/// missing row or a broken CHECK is a 400 naming the field. Constraint names are the schema's (see the migrations).
+/// The database's refusals as the client's mistakes: a unique or exclusion constraint is a 409 naming the field, a
+/// foreign key to a missing row or a broken CHECK is a 400 naming the field, a value PostgreSQL cannot take (class 22)
+/// is a 400. Only a server that cannot be reached or does not answer in time is a 503. Constraint names are the
+/// schema's (see the migrations).
 /// </summary>
 public static class DbErrors
 {
@@ -14,9 +16,16 @@ public static class DbErrors
     {
         ["users_username_key"] = ("username", "A user with this username already exists."),
         ["users_email_key"] = ("email", "A user with this email already exists."),
+        // Schema version 4: logins and emails are one ignoring case (Dr.Rao is dr.rao).
+        ["idx_users_username_ci"] = ("username", "A user with this username (ignoring case) already exists."),
+        ["idx_users_email_ci"] = ("email", "A user with this email (ignoring case) already exists."),
         ["patients_mrn_key"] = ("mrn", "A patient with this MRN already exists."),
         ["patients_abha_id_key"] = ("abhaId", "A patient with this ABHA id already exists."),
+        // Schema version 4: a doctor is never in two live appointments at once (23P01).
+        ["no_overlapping_appointments"] = ("startTime", SlotTakenMessage),
     };
+
+    public const string SlotTakenMessage = "The doctor already has an appointment in that time.";
 
     private static readonly Dictionary<string, string> ForeignKeyFields = new(StringComparer.Ordinal)
     {
@@ -40,6 +49,7 @@ public static class DbErrors
         ["fk_tasks_encounter"] = "encounterId",
         ["fk_alerts_user"] = "userId",
         ["fk_alerts_patient"] = "patientId",
+        ["fk_alerts_created_by"] = "createdBy",
     };
 
     private static readonly Dictionary<string, string> CheckFields = new(StringComparer.Ordinal)
@@ -54,10 +64,29 @@ public static class DbErrors
         ["valid_type"] = "type",
     };
 
-    public static bool IsConflict(PostgresException ex) => ex.SqlState == PostgresErrorCodes.UniqueViolation;
+    /// <summary>A unique or exclusion constraint: somebody else holds the value (or the slot).</summary>
+    public static bool IsConflict(PostgresException ex) =>
+        ex.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.ExclusionViolation;
 
     public static bool IsInvalid(PostgresException ex) => ex.SqlState is PostgresErrorCodes.ForeignKeyViolation
         or PostgresErrorCodes.CheckViolation or PostgresErrorCodes.StringDataRightTruncation or PostgresErrorCodes.NotNullViolation;
+
+    /// <summary>Class 22 (data exception) and class 23 (integrity constraint violation): the request's data, not an outage.</summary>
+    public static bool IsRequestError(PostgresException ex) => ex.SqlState.StartsWith("22", StringComparison.Ordinal) || ex.SqlState.StartsWith("23", StringComparison.Ordinal);
+
+    /// <summary>
+    /// Errors that say the server cannot serve now (timeouts, shutdown, no connection slots or memory, lost connection):
+    /// the client may retry. Anything else from the server is a defect of ours (500), never dressed up as an outage.
+    /// </summary>
+    public static bool IsUnavailable(PostgresException ex) =>
+        ex.SqlState is PostgresErrorCodes.QueryCanceled or PostgresErrorCodes.LockNotAvailable
+        || ex.SqlState.StartsWith("08", StringComparison.Ordinal) // connection exception
+        || ex.SqlState.StartsWith("53", StringComparison.Ordinal) // insufficient resources
+        || ex.SqlState.StartsWith("57P", StringComparison.Ordinal); // shutting down, cannot connect now
+
+    /// <summary>Two transactions got in each other's way (serialization failure, deadlock): the client tries again.</summary>
+    public static bool IsContention(PostgresException ex) =>
+        ex.SqlState is PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected;
 
     public static Conflict<ProblemDetails> Conflict(PostgresException ex)
     {
@@ -78,5 +107,29 @@ public static class DbErrors
             _ => ("body", "A value is too long."),
         };
         return Problems.Invalid(field, message);
+    }
+
+    /// <summary>The answer to a class 22 or 23 error that reached the exception handler (409 or 400, never 503).</summary>
+    public static ProblemDetails Problem(PostgresException ex)
+    {
+        if (IsConflict(ex))
+        {
+            return Conflict(ex).Value!;
+        }
+
+        if (ex.SqlState == PostgresErrorCodes.RestrictViolation
+            || (ex.SqlState == PostgresErrorCodes.ForeignKeyViolation && ex.MessageText.Contains("is still referenced", StringComparison.Ordinal)))
+        {
+            return Problems.Conflict("Other records still refer to this one.", "id").Value!;
+        }
+
+        if (IsInvalid(ex))
+        {
+            return Invalid(ex).ProblemDetails;
+        }
+
+        // Any other data exception: a value the database cannot take (a date out of its range, a number too large, text
+        // in an encoding it refuses). The server's words say which; they never contain the rows of others.
+        return Problems.Invalid(ex.ColumnName ?? "body", $"The value cannot be stored: {ex.MessageText}.").ProblemDetails;
     }
 }

@@ -20,12 +20,18 @@ public sealed class ApiExceptionHandler(IProblemDetailsService problemDetails, I
         {
             BadHttpRequestException { InnerException: JsonException json } => Validation("body", json.Path, json.Message),
             BadHttpRequestException bad => new ProblemDetails { Status = bad.StatusCode, Title = "Bad request", Detail = bad.Message },
-            PostgresException postgres when DbErrors.IsConflict(postgres) => DbErrors.Conflict(postgres).Value,
-            PostgresException postgres when DbErrors.IsInvalid(postgres) => DbErrors.Invalid(postgres).ProblemDetails,
-            PostgresException { SqlState: "57014" } => Unavailable("The database did not answer in time."),
+            // The request's data (class 22, 23): 400 or 409, never an outage.
+            PostgresException postgres when DbErrors.IsRequestError(postgres) => DbErrors.Problem(postgres),
+            PostgresException postgres when DbErrors.IsContention(postgres) =>
+                Problems.Conflict("The record was changed by another request at the same time; try again.").Value,
+            PostgresException { SqlState: PostgresErrorCodes.QueryCanceled } => Unavailable("The database did not answer in time."),
+            PostgresException postgres when DbErrors.IsUnavailable(postgres) => Unavailable("The database is unavailable."),
+            // Any other refusal by the server (a bad statement of ours) is a defect: a 500, not an outage to retry.
+            PostgresException => null,
             // MongoDB (clinical notes): no server reachable within Mongo:ServerSelectionTimeoutSeconds, or a connection lost.
             MongoConnectionException or MongoExecutionTimeoutException => Unavailable("The clinical notes store is unavailable."),
             TimeoutException when exception.Source == "MongoDB.Driver" => Unavailable("The clinical notes store is unavailable."),
+            // Only connection failures and timeouts (no answer from the server at all) are a 503.
             NpgsqlException or TimeoutException or SocketException => Unavailable("The database is unavailable."),
             _ => null,
         };

@@ -18,6 +18,12 @@ public sealed class CacheOptions
 
     /// <summary>A whole dashboard answer: short, since pending tasks and unread alerts move all day.</summary>
     public TimeSpan DoctorDashboard { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The longest a request waits for the cache's Redis before answering from PostgreSQL.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>While Redis keeps failing, one warning per interval (with a count), not one per request.</summary>
+    public TimeSpan WarningInterval { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>The key families of the design, shared with other services.</summary>
@@ -41,32 +47,50 @@ public static class CacheKeys
 
 /// <summary>
 /// Cache-aside over Redis. The cache only accelerates: PostgreSQL stays the source of truth, writes delete keys
-/// (never rewrite them), and when Redis is unreachable every read falls back to the database with a warning.
+/// (never rewrite them), and when Redis is unreachable or slow every read falls back to the database: a Redis operation
+/// waits at most <see cref="CacheOptions.Timeout"/>, and any failure of it (error, timeout, cancellation) is a miss.
 /// A delete that failed is remembered and retried; until it succeeds, that key is read past, never served stale.
+/// <para>
+/// A read that misses loads from PostgreSQL and then writes the cache; a write that lands in between (commit, then
+/// delete) would otherwise be undone by that late cache write, leaving a stale value for its whole lifetime. So every
+/// delete also replaces the key's version (<c>{key}:version</c>, a random token), the reader notes the version before
+/// it loads, and its cache write is conditional on the version being unchanged (one MULTI/EXEC with a condition).
+/// </para>
 /// </summary>
 public sealed class RedisCache
 {
+    /// <summary>How long a version outlives the last delete: far longer than any load from PostgreSQL.</summary>
+    private static readonly TimeSpan VersionLifetime = TimeSpan.FromDays(1);
+
     private readonly IConnectionMultiplexer _redis;
     private readonly ILogger<RedisCache> _logger;
+    private readonly CacheOptions _options;
+    private readonly TimeProvider _time;
     private readonly JsonSerializerOptions _json;
     private readonly Counter<long> _hits;
     private readonly Counter<long> _misses;
     private readonly Counter<long> _errors;
     private readonly ConcurrentDictionary<string, byte> _pendingDeletes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _pendingFamilies = new(StringComparer.Ordinal);
+    private readonly Lock _warningLock = new();
+    private readonly Dictionary<string, (long LoggedAt, int Since)> _warnings = new(StringComparer.Ordinal);
 
     /// <summary>The connection name of a Redis for the cache alone; absent, the cache uses the sessions' Redis.</summary>
     public const string ConnectionName = "cache";
 
-    public RedisCache([FromKeyedServices(ConnectionName)] IConnectionMultiplexer redis, ILogger<RedisCache> logger, IMeterFactory meters, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
+    public RedisCache(
+        [FromKeyedServices(ConnectionName)] IConnectionMultiplexer redis, ILogger<RedisCache> logger, IMeterFactory meters,
+        IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, IOptions<CacheOptions> options, TimeProvider time)
     {
         _redis = redis;
         _logger = logger;
+        _options = options.Value;
+        _time = time;
         _json = json.Value.SerializerOptions;
         var meter = meters.Create(ApiTelemetry.MeterName);
         _hits = meter.CreateCounter<long>("drassistant.cache.hits", description: "Reads served from Redis.");
         _misses = meter.CreateCounter<long>("drassistant.cache.misses", description: "Reads that went to PostgreSQL.");
-        _errors = meter.CreateCounter<long>("drassistant.cache.errors", description: "Redis operations that failed.");
+        _errors = meter.CreateCounter<long>("drassistant.cache.errors", description: "Redis operations that failed or timed out.");
     }
 
     /// <summary>Keys whose deletion failed and is still to be retried.</summary>
@@ -84,7 +108,7 @@ public sealed class RedisCache
         var value = await load(cancellationToken);
         if (value is not null && cached.Writable)
         {
-            await SetAsync(family, key, value, lifetime);
+            await SetAsync(family, key, value, lifetime, cached.Version);
         }
 
         return value;
@@ -92,7 +116,9 @@ public sealed class RedisCache
 
     /// <summary>
     /// The cached value, if any. <see cref="CacheLookup{T}.Writable"/> is false when Redis failed or the key awaits a
-    /// retried delete: then the caller must not write what it loads.
+    /// retried delete: then the caller must not write what it loads. <see cref="CacheLookup{T}.Version"/> is what a
+    /// later <see cref="SetAsync{T}"/> (or <see cref="SetInFamilyAsync{T}"/>) must find unchanged to write; for a family
+    /// member, it is the version of the <paramref name="registry"/>.
     /// </summary>
     public async Task<CacheLookup<T>> TryGetAsync<T>(string family, string key, string? registry = null) where T : class
     {
@@ -105,17 +131,17 @@ public sealed class RedisCache
 
         try
         {
-            var cached = await _redis.GetDatabase().StringGetAsync(key);
-            if (cached.HasValue)
+            var values = await BoundedAsync(_redis.GetDatabase().StringGetAsync([key, VersionKey(registry ?? key)]));
+            if (values[0].HasValue)
             {
                 _hits.Add(1, tag);
-                return new CacheLookup<T>(true, JsonSerializer.Deserialize<T>((string)cached!, _json), true);
+                return new CacheLookup<T>(true, JsonSerializer.Deserialize<T>((string)values[0]!, _json), true, values[1]);
             }
 
             _misses.Add(1, tag);
-            return new CacheLookup<T>(false, null, true);
+            return new CacheLookup<T>(false, null, true, values[1]);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (IsRedisFailure(ex))
         {
             _misses.Add(1, tag);
             Failed(ex, "read", key, tag);
@@ -123,25 +149,11 @@ public sealed class RedisCache
         }
     }
 
-    public async Task SetAsync<T>(string family, string key, T value, TimeSpan lifetime)
-    {
-        if (lifetime <= TimeSpan.Zero)
-        {
-            return;
-        }
-
-        try
-        {
-            await _redis.GetDatabase().StringSetAsync(key, JsonSerializer.Serialize(value, _json), lifetime);
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            Failed(ex, "write", key, new("cache.family", family));
-        }
-    }
-
-    /// <summary>Caches a value and lists its key in <paramref name="registry"/>, so the whole family can be dropped.</summary>
-    public async Task SetInFamilyAsync<T>(string family, string registry, string key, T value, TimeSpan lifetime)
+    /// <summary>
+    /// Caches a value. With <paramref name="version"/> (from the lookup made before loading), only if no delete came
+    /// in between.
+    /// </summary>
+    public async Task SetAsync<T>(string family, string key, T value, TimeSpan lifetime, RedisValue? version = null)
     {
         if (lifetime <= TimeSpan.Zero)
         {
@@ -151,13 +163,35 @@ public sealed class RedisCache
         try
         {
             var transaction = _redis.GetDatabase().CreateTransaction();
+            Guard(transaction, key, version);
+            _ = transaction.StringSetAsync(key, JsonSerializer.Serialize(value, _json), lifetime);
+            await BoundedAsync(transaction.ExecuteAsync());
+        }
+        catch (Exception ex) when (IsRedisFailure(ex))
+        {
+            Failed(ex, "write", key, new("cache.family", family));
+        }
+    }
+
+    /// <summary>Caches a value and lists its key in <paramref name="registry"/>, so the whole family can be dropped.</summary>
+    public async Task SetInFamilyAsync<T>(string family, string registry, string key, T value, TimeSpan lifetime, RedisValue? version = null)
+    {
+        if (lifetime <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        try
+        {
+            var transaction = _redis.GetDatabase().CreateTransaction();
+            Guard(transaction, registry, version);
             _ = transaction.StringSetAsync(key, JsonSerializer.Serialize(value, _json), lifetime);
             _ = transaction.SetAddAsync(registry, key);
             // The list outlives its members a little, so it never forgets a live one.
             _ = transaction.KeyExpireAsync(registry, lifetime + TimeSpan.FromMinutes(1));
-            await transaction.ExecuteAsync();
+            await BoundedAsync(transaction.ExecuteAsync());
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (IsRedisFailure(ex))
         {
             Failed(ex, "write", key, new("cache.family", family));
         }
@@ -172,7 +206,7 @@ public sealed class RedisCache
             {
                 await RemoveFamilyAsync(registry);
             }
-            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            catch (Exception ex) when (IsRedisFailure(ex))
             {
                 _pendingDeletes[registry] = 0;
                 _pendingFamilies[registry] = 0;
@@ -184,8 +218,10 @@ public sealed class RedisCache
     private async Task RemoveFamilyAsync(string registry)
     {
         var db = _redis.GetDatabase();
-        var members = await db.SetMembersAsync(registry);
-        await db.KeyDeleteAsync(members.Select(m => (RedisKey)(string)m!).Append(registry).ToArray());
+        // The new version first: a reader that loaded before it can no longer add a member.
+        await BoundedAsync(db.StringSetAsync(VersionKey(registry), NewVersion(), VersionLifetime));
+        var members = await BoundedAsync(db.SetMembersAsync(registry));
+        await BoundedAsync(db.KeyDeleteAsync(members.Select(m => (RedisKey)(string)m!).Append(registry).ToArray()));
     }
 
     /// <summary>Drops keys after a write. Never fails the write: a failed delete is retried in the background.</summary>
@@ -198,9 +234,9 @@ public sealed class RedisCache
 
         try
         {
-            await _redis.GetDatabase().KeyDeleteAsync(keys.Select(k => (RedisKey)k).ToArray());
+            await RemoveKeysAsync(keys);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (IsRedisFailure(ex))
         {
             foreach (var key in keys)
             {
@@ -209,6 +245,18 @@ public sealed class RedisCache
 
             Failed(ex, "delete", string.Join(", ", keys), new("cache.family", "invalidation"));
         }
+    }
+
+    private async Task RemoveKeysAsync(string[] keys)
+    {
+        var transaction = _redis.GetDatabase().CreateTransaction();
+        foreach (var key in keys)
+        {
+            _ = transaction.StringSetAsync(VersionKey(key), NewVersion(), VersionLifetime);
+        }
+
+        _ = transaction.KeyDeleteAsync(keys.Select(k => (RedisKey)k).ToArray());
+        await BoundedAsync(transaction.ExecuteAsync());
     }
 
     /// <summary>Retries the deletes that failed; called periodically.</summary>
@@ -225,26 +273,93 @@ public sealed class RedisCache
                 }
                 else
                 {
-                    await _redis.GetDatabase().KeyDeleteAsync(key);
+                    await RemoveKeysAsync([key]);
                 }
 
                 _pendingDeletes.TryRemove(key, out _);
             }
-            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            catch (Exception ex) when (IsRedisFailure(ex))
             {
                 return;
             }
         }
     }
 
+    private static string VersionKey(string key) => key + ":version";
+
+    private static string NewVersion() => Guid.NewGuid().ToString("N");
+
+    /// <summary>The transaction applies only if the version is still the one read (or still absent).</summary>
+    private static void Guard(ITransaction transaction, string key, RedisValue? version)
+    {
+        if (version is { } expected)
+        {
+            transaction.AddCondition(expected.IsNull
+                ? Condition.KeyNotExists(VersionKey(key))
+                : Condition.StringEqual(VersionKey(key), expected));
+        }
+    }
+
+    /// <summary>
+    /// Waits for Redis at most <see cref="CacheOptions.Timeout"/>. StackExchange.Redis checks its own timeouts about once
+    /// a second, so a frozen server would otherwise cost a read a second or more.
+    /// </summary>
+    private async Task<T> BoundedAsync<T>(Task<T> operation)
+    {
+        try
+        {
+            return await operation.WaitAsync(_options.Timeout);
+        }
+        catch (TimeoutException)
+        {
+            // The abandoned operation fails later; observe it so it is not reported as unobserved.
+            _ = operation.ContinueWith(static t => _ = t.Exception, CancellationToken.None,
+                TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Whatever Redis can do wrong: an error, a timeout (ours or the client's), an operation the client cancelled while it
+    /// reconnects (a <see cref="TaskCanceledException"/> that once escaped as a 500), the error of its socket's pipe with
+    /// which StackExchange.Redis fails pending operations when it drops a connection that stopped answering
+    /// (<see cref="InvalidOperationException"/> "Reading is not allowed after reader was completed", seen with a frozen
+    /// server), a client being disposed at shutdown; and a cached value that no longer reads (a miss, rewritten).
+    /// </summary>
+    private static bool IsRedisFailure(Exception ex) => ex is RedisException or TimeoutException or OperationCanceledException
+        or InvalidOperationException or IOException or ObjectDisposedException or JsonException;
+
+    /// <summary>
+    /// Counts every failure; warns once per <see cref="CacheOptions.WarningInterval"/> for each kind of operation, with
+    /// the number of failures since the last warning, not once per read of an outage.
+    /// </summary>
     private void Failed(Exception ex, string operation, string key, KeyValuePair<string, object?> tag)
     {
         _errors.Add(1, tag);
-        _logger.LogWarning("Redis {Operation} of {Key} failed ({Reason}); answering from PostgreSQL.", operation, key, ex.Message);
+        int since;
+        lock (_warningLock)
+        {
+            var now = _time.GetTimestamp();
+            if (_warnings.TryGetValue(operation, out var last) && _time.GetElapsedTime(last.LoggedAt, now) < _options.WarningInterval)
+            {
+                _warnings[operation] = last with { Since = last.Since + 1 };
+                return;
+            }
+
+            since = last.Since;
+            _warnings[operation] = (now, 0);
+        }
+
+        _logger.LogWarning("Redis {Operation} of {Key} failed ({Reason}); answering from PostgreSQL. {Since} more failures of this kind since the " +
+                           "previous warning; the next is logged after {Interval}.", operation, key, ex.Message, since, _options.WarningInterval);
     }
 }
 
-public readonly record struct CacheLookup<T>(bool Found, T? Value, bool Writable) where T : class;
+/// <summary>
+/// What a cache read found. <see cref="Version"/> is the key's (or family's) version when the read was made, for a
+/// conditional write of what the caller then loads.
+/// </summary>
+public readonly record struct CacheLookup<T>(bool Found, T? Value, bool Writable, RedisValue? Version = null) where T : class;
 
 /// <summary>Retries failed cache deletes every few seconds, so a key is never left stale once Redis is back.</summary>
 public sealed class CacheInvalidationRetry(RedisCache cache) : BackgroundService

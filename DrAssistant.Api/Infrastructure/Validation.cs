@@ -39,8 +39,20 @@ public sealed partial class Validation
     public Validation Required<T>(string field, T? value) where T : struct =>
         value is null ? Add(field, $"{field} is required.") : this;
 
-    public Validation MaxLength(string field, string? value, int maxLength) =>
-        value is not null && value.Length > maxLength ? Add(field, $"{field} must be at most {maxLength} characters.") : this;
+    /// <summary>Text no longer than <paramref name="maxLength"/> characters that PostgreSQL can store (no NUL).</summary>
+    public Validation MaxLength(string field, string? value, int maxLength)
+    {
+        if (StorableText.Problem(value) is { } problem)
+        {
+            return Add(field, $"{field} {problem}.");
+        }
+
+        return value is not null && value.Length > maxLength ? Add(field, $"{field} must be at most {maxLength} characters.") : this;
+    }
+
+    /// <summary>An instant a clinic can mean: within the years <see cref="Instants.FirstYear"/> to <see cref="Instants.LastYear"/>.</summary>
+    public Validation Instant(string field, DateTimeOffset? value) =>
+        value is { } instant && !Instants.InRange(instant) ? Add(field, Instants.OutOfRange(field)) : this;
 
     /// <summary>One of the allowed words, or absent when <paramref name="required"/> is false.</summary>
     public Validation OneOf(string field, string? value, IReadOnlyCollection<string> allowed, bool required = true)

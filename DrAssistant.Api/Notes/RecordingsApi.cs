@@ -36,6 +36,8 @@ public static class RecordingsApi
         encounters.MapPost("/{id:guid}/recordings", UploadRecording).RequireAuthorization(Permissions.WriteNotes)
             // Both Kestrel and RequestBodyLimitMiddleware honour this instead of the 1 MiB default for JSON.
             .WithMetadata(new RequestSizeLimitAttribute(limits.MaxRequestBytes))
+            // Streaming up to Recordings:MaxBytes takes as long as the client's network: not the databases' time limit.
+            .WithMetadata(new Microsoft.AspNetCore.Http.Timeouts.DisableRequestTimeoutAttribute())
             .WithSummary("Upload a visit's audio: the raw body (Content-Type audio/…) or multipart/form-data with one file; duration in seconds")
             .WithDescription(
                 "Raw: `POST …/recordings?duration=312.5` with the audio as the body. Multipart: a `file` part plus optional fields " +
@@ -59,6 +61,7 @@ public static class RecordingsApi
         recordings.MapGet("/{id}", GetRecording).RequireAuthorization(Permissions.ReadNotes)
             .WithSummary("A recording's metadata").ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         recordings.MapGet("/{id}/audio", DownloadAudio).RequireAuthorization(Permissions.ReadNotes)
+            .WithMetadata(new Microsoft.AspNetCore.Http.Timeouts.DisableRequestTimeoutAttribute())
             .WithSummary("The audio, streamed with its content type; Range requests get 206 with Content-Range")
             .Produces(StatusCodes.Status200OK, typeof(Stream), "application/octet-stream")
             .Produces(StatusCodes.Status206PartialContent, typeof(Stream), "application/octet-stream")

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Dapper;
 using DrAssistant.Api.Auth;
 using DrAssistant.Api.Infrastructure;
@@ -8,8 +9,10 @@ using Npgsql;
 namespace DrAssistant.Api.Orders;
 
 /// <summary>
-/// Lab, imaging, procedure and referral orders. Placed in an encounter (patient and doctor come from it), either as a
-/// draft or straight away; items can change until the work starts; then in progress, completed, or cancelled.
+/// Lab, imaging, procedure and referral orders. Placed in an encounter (the patient comes from it) by a doctor, whose
+/// order it is, either as a draft or straight away; items can change until the work starts; then in progress,
+/// completed, or cancelled. Only the ordering doctor changes, submits or cancels it (403 for anyone else), each change in
+/// one transaction holding the order's row lock; starting and completing record the work and are anyone's to record.
 /// </summary>
 public static class OrdersApi
 {
@@ -36,18 +39,19 @@ public static class OrdersApi
     {
         var orders = app.MapGroup("/api/orders").WithTags("Orders");
         orders.MapGet("/{id:guid}", GetOrder).RequireAuthorization(Permissions.ReadEncounters).WithSummary("An order with its items");
-        orders.MapPost("/", CreateOrder).RequireAuthorization(Permissions.WriteOrders).WithSummary("Place an order (or a draft) in an encounter");
-        orders.MapPut("/{id:guid}", UpdateOrder).RequireAuthorization(Permissions.WriteOrders).WithSummary("Change an order before the work starts");
-        orders.MapPost("/{id:guid}/items", AddItem).RequireAuthorization(Permissions.WriteOrders).WithSummary("Add an item before the work starts");
-        orders.MapDelete("/{id:guid}/items/{itemId:guid}", RemoveItem).RequireAuthorization(Permissions.WriteOrders).WithSummary("Remove an item before the work starts");
-        orders.MapPost("/{id:guid}/submit", (Guid id, NpgsqlDataSource db, CancellationToken ct) => MoveAsync(id, Submit, "submitted", db, ct))
-            .RequireAuthorization(Permissions.WriteOrders).WithName("SubmitOrder").WithSummary("Submit a draft");
+        orders.MapPost("/", CreateOrder).RequireAuthorization(Permissions.WriteOrders).WithSummary("Place an order (or a draft) in an encounter; it is yours");
+        orders.MapPut("/{id:guid}", UpdateOrder).RequireAuthorization(Permissions.WriteOrders).WithSummary("Change an order before the work starts (its doctor only)");
+        orders.MapPost("/{id:guid}/items", AddItem).RequireAuthorization(Permissions.WriteOrders).WithSummary("Add an item before the work starts (its doctor only)");
+        orders.MapDelete("/{id:guid}/items/{itemId:guid}", RemoveItem).RequireAuthorization(Permissions.WriteOrders)
+            .WithSummary("Remove an item before the work starts (its doctor only; a placed order keeps at least one)");
+        orders.MapPost("/{id:guid}/submit", (Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) => OwnerStepAsync(id, user, Submit, "submitted", db, ct))
+            .RequireAuthorization(Permissions.WriteOrders).WithName("SubmitOrder").WithSummary("Submit a draft (its doctor only; it needs at least one item)");
         orders.MapPost("/{id:guid}/start", (Guid id, NpgsqlDataSource db, CancellationToken ct) => MoveAsync(id, Start, "started", db, ct))
             .RequireAuthorization(Permissions.WriteOrders).WithName("StartOrder").WithSummary("Mark the work as started");
         orders.MapPost("/{id:guid}/complete", (Guid id, NpgsqlDataSource db, CancellationToken ct) => MoveAsync(id, Complete, "completed", db, ct))
             .RequireAuthorization(Permissions.WriteOrders).WithName("CompleteOrder").WithSummary("Mark the order completed");
-        orders.MapPost("/{id:guid}/cancel", (Guid id, NpgsqlDataSource db, CancellationToken ct) => MoveAsync(id, Cancel, "cancelled", db, ct))
-            .RequireAuthorization(Permissions.WriteOrders).WithName("CancelOrder").WithSummary("Cancel an order that is not completed");
+        orders.MapPost("/{id:guid}/cancel", (Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct) => OwnerStepAsync(id, user, Cancel, "cancelled", db, ct))
+            .RequireAuthorization(Permissions.WriteOrders).WithName("CancelOrder").WithSummary("Cancel an order that is not completed (its doctor only)");
         return app;
     }
 
@@ -59,7 +63,7 @@ public static class OrdersApi
     }
 
     public static async Task<Results<Created<Order>, ValidationProblem>> CreateOrder(
-        CreateOrderRequest request, NpgsqlDataSource db, CancellationToken cancellationToken)
+        CreateOrderRequest request, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken cancellationToken)
     {
         var validation = new Validation()
             .Required("encounterId", request.EncounterId)
@@ -79,33 +83,36 @@ public static class OrdersApi
 
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var id = await connection.ExecuteScalarAsync<Guid?>(new CommandDefinition("""
-            INSERT INTO orders (encounter_id, patient_id, doctor_id, order_type, status, ordered_at, provider_id, notes)
-            SELECT e.id, e.patient_id, e.doctor_id, @OrderType,
-                   CASE WHEN @Draft THEN 'draft' ELSE 'ordered' END,
-                   CASE WHEN @Draft THEN NULL ELSE now() END,
-                   @ProviderId, @Notes
-            FROM encounters e
-            WHERE e.id = @EncounterId AND e.status <> 'cancelled'
-            RETURNING id
-            """, request, transaction, cancellationToken: cancellationToken));
-        if (id is null)
+        // The patient is the encounter's; the order belongs to the doctor who places it. The encounter is held until the
+        // order is written, so it cannot be cancelled in between.
+        var encounter = await connection.QuerySingleOrDefaultAsync<(Guid PatientId, string Status)?>(new CommandDefinition(
+            "SELECT patient_id, status FROM encounters WHERE id = @EncounterId FOR SHARE", request, transaction, cancellationToken: cancellationToken));
+        if (encounter is not { Status: not "cancelled" })
         {
             return Problems.Invalid("encounterId", "No open or completed encounter with this id.");
         }
 
+        var id = await connection.ExecuteScalarAsync<Guid>(new CommandDefinition("""
+            INSERT INTO orders (encounter_id, patient_id, doctor_id, order_type, status, ordered_at, provider_id, notes)
+            VALUES (@EncounterId, @PatientId, @Doctor, @OrderType,
+                    CASE WHEN @Draft THEN 'draft' ELSE 'ordered' END, CASE WHEN @Draft THEN NULL ELSE now() END,
+                    @ProviderId, @Notes)
+            RETURNING id
+            """, new { request.EncounterId, encounter.Value.PatientId, Doctor = user.Id(), request.OrderType, request.Draft, request.ProviderId, request.Notes },
+            transaction, cancellationToken: cancellationToken));
+
         foreach (var item in request.Items ?? [])
         {
-            await InsertItemAsync(connection, transaction, id.Value, item, cancellationToken);
+            await InsertItemAsync(connection, transaction, id, item, cancellationToken);
         }
 
+        var order = (await FindAsync(connection, id, cancellationToken, transaction))!;
         await transaction.CommitAsync(cancellationToken);
-        var order = (await FindAsync(connection, id.Value, cancellationToken))!;
         return TypedResults.Created($"/api/orders/{order.Id}", order);
     }
 
-    public static async Task<Results<Ok<Order>, NotFound, ValidationProblem, Conflict<ProblemDetails>>> UpdateOrder(
-        Guid id, UpdateOrderRequest request, NpgsqlDataSource db, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<Order>, NotFound, ValidationProblem, Conflict<ProblemDetails>, ForbidHttpResult>> UpdateOrder(
+        Guid id, UpdateOrderRequest request, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken cancellationToken)
     {
         var validation = new Validation()
             .OneOf("orderType", request.OrderType, Vocabulary.OrderTypes)
@@ -115,22 +122,17 @@ public static class OrdersApi
             return TypedResults.ValidationProblem(validation.Errors);
         }
 
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        var updated = await connection.ExecuteAsync(new CommandDefinition("""
-            UPDATE orders SET order_type = @OrderType, provider_id = @ProviderId, notes = @Notes
-            WHERE id = @id AND status = ANY(@Editable)
-            """, new { id, request.OrderType, request.ProviderId, request.Notes, Editable }, cancellationToken: cancellationToken));
-        var order = await FindAsync(connection, id, cancellationToken);
-        if (order is null)
+        return (await ChangeAsync(db, id, user, Editable, "edited", cancellationToken, async (connection, transaction, _) =>
         {
-            return TypedResults.NotFound();
-        }
-
-        return updated == 1 ? TypedResults.Ok(order) : Problems.WrongStatus("order", order.Status, "edited");
+            await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE orders SET order_type = @OrderType, provider_id = @ProviderId, notes = @Notes WHERE id = @id",
+                new { id, request.OrderType, request.ProviderId, request.Notes }, transaction, cancellationToken: cancellationToken));
+            return null;
+        }, order => TypedResults.Ok(order))).OrInvalid();
     }
 
-    public static async Task<Results<Created<Order>, NotFound, ValidationProblem, Conflict<ProblemDetails>>> AddItem(
-        Guid id, OrderItemRequest request, NpgsqlDataSource db, CancellationToken cancellationToken)
+    public static async Task<Results<Created<Order>, NotFound, ValidationProblem, Conflict<ProblemDetails>, ForbidHttpResult>> AddItem(
+        Guid id, OrderItemRequest request, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken cancellationToken)
     {
         var validation = new Validation();
         ValidateItem(validation, request, string.Empty);
@@ -139,63 +141,60 @@ public static class OrdersApi
             return TypedResults.ValidationProblem(validation.Errors);
         }
 
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var status = await Transitions.LockStatusAsync(connection, transaction, "orders", id, cancellationToken);
-        if (status is null)
+        return (await ChangeAsync(db, id, user, Editable, "edited", cancellationToken, async (connection, transaction, _) =>
         {
-            return TypedResults.NotFound();
-        }
+            if (await CountItemsAsync(connection, transaction, id, cancellationToken) >= MaxItems)
+            {
+                return Problems.Conflict($"An order has at most {MaxItems} items.", "items");
+            }
 
-        if (!Editable.Contains(status))
-        {
-            return Problems.WrongStatus("order", status, "edited");
-        }
-
-        if (await connection.ExecuteScalarAsync<int>(new CommandDefinition(
-                "SELECT count(*) FROM order_items WHERE order_id = @id", new { id }, transaction, cancellationToken: cancellationToken)) >= MaxItems)
-        {
-            return Problems.Conflict($"An order has at most {MaxItems} items.", "items");
-        }
-
-        await InsertItemAsync(connection, transaction, id, request, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return TypedResults.Created($"/api/orders/{id}", (await FindAsync(connection, id, cancellationToken))!);
+            await InsertItemAsync(connection, transaction, id, request, cancellationToken);
+            return null;
+        }, order => TypedResults.Created($"/api/orders/{id}", order))).OrInvalid();
     }
 
-    public static async Task<Results<Ok<Order>, NotFound, Conflict<ProblemDetails>>> RemoveItem(
-        Guid id, Guid itemId, NpgsqlDataSource db, CancellationToken cancellationToken)
-    {
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var status = await Transitions.LockStatusAsync(connection, transaction, "orders", id, cancellationToken);
-        if (status is not null && !Editable.Contains(status))
+    public static Task<Results<Ok<Order>, NotFound, Conflict<ProblemDetails>, ForbidHttpResult>> RemoveItem(
+        Guid id, Guid itemId, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken cancellationToken) =>
+        ChangeAsync(db, id, user, Editable, "edited", cancellationToken, async (connection, transaction, status) =>
         {
-            return Problems.WrongStatus("order", status, "edited");
-        }
+            var items = await connection.QueryAsync<Guid>(new CommandDefinition(
+                "SELECT id FROM order_items WHERE order_id = @id", new { id }, transaction, cancellationToken: cancellationToken));
+            var ids = items.ToList();
+            if (!ids.Contains(itemId))
+            {
+                return TypedResults.NotFound();
+            }
 
-        var deleted = await connection.ExecuteAsync(new CommandDefinition(
-            "DELETE FROM order_items WHERE id = @itemId AND order_id = @id", new { id, itemId }, transaction, cancellationToken: cancellationToken));
-        if (deleted == 0)
+            // A placed order is work someone will do: it keeps at least one item (a draft may be emptied).
+            if (status != "draft" && ids.Count == 1)
+            {
+                return Problems.Conflict("An order that is placed keeps at least one item; cancel it instead.", "items");
+            }
+
+            await connection.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM order_items WHERE id = @itemId AND order_id = @id", new { id, itemId }, transaction, cancellationToken: cancellationToken));
+            return null;
+        }, order => TypedResults.Ok(order));
+
+    /// <summary>Submit and cancel: the ordering doctor's steps, taken under the order's lock (submit needs an item).</summary>
+    public static Task<Results<Ok<Order>, NotFound, Conflict<ProblemDetails>, ForbidHttpResult>> OwnerStepAsync(
+        Guid id, ClaimsPrincipal user, Step step, string verb, NpgsqlDataSource db, CancellationToken cancellationToken) =>
+        ChangeAsync(db, id, user, step.From, verb, cancellationToken, async (connection, transaction, _) =>
         {
-            return TypedResults.NotFound();
-        }
+            if (step == Submit && await CountItemsAsync(connection, transaction, id, cancellationToken) == 0)
+            {
+                return Problems.Conflict("An order without items cannot be submitted.", "items");
+            }
 
-        await transaction.CommitAsync(cancellationToken);
-        return TypedResults.Ok((await FindAsync(connection, id, cancellationToken))!);
-    }
+            await Transitions.SetStatusAsync(connection, transaction, "orders", id, step, cancellationToken);
+            return null;
+        }, order => TypedResults.Ok(order));
 
+    /// <summary>Start and complete record the work's progress: whoever does the work records it, in one conditional UPDATE.</summary>
     public static async Task<Results<Ok<Order>, NotFound, Conflict<ProblemDetails>>> MoveAsync(
         Guid id, Step step, string verb, NpgsqlDataSource db, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        if (step == Submit && !await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-                "SELECT EXISTS (SELECT 1 FROM order_items WHERE order_id = @id)", new { id }, cancellationToken: cancellationToken))
-            && await FindAsync(connection, id, cancellationToken) is { Status: "draft" })
-        {
-            return Problems.Conflict("An order without items cannot be submitted.", "items");
-        }
-
         var (moved, status) = await Transitions.MoveAsync(connection, "orders", id, step, cancellationToken);
         if (status is null)
         {
@@ -205,9 +204,22 @@ public static class OrdersApi
         return moved ? TypedResults.Ok((await FindAsync(connection, id, cancellationToken))!) : Problems.WrongStatus("order", status, verb);
     }
 
-    public static async Task<Order?> FindAsync(NpgsqlConnection connection, Guid id, CancellationToken cancellationToken) =>
+    public static async Task<Order?> FindAsync(
+        NpgsqlConnection connection, Guid id, CancellationToken cancellationToken, NpgsqlTransaction? transaction = null) =>
         await connection.QuerySingleOrDefaultAsync<Order>(new CommandDefinition(
-            $"{Select} WHERE o.id = @id", new { id }, cancellationToken: cancellationToken));
+            $"{Select} WHERE o.id = @id", new { id }, transaction, cancellationToken: cancellationToken));
+
+    /// <summary>One change by the ordering doctor, under the order's lock (see <see cref="Transitions.ChangeOwnedAsync"/>).</summary>
+    private static Task<Results<TOk, NotFound, Conflict<ProblemDetails>, ForbidHttpResult>> ChangeAsync<TOk>(
+        NpgsqlDataSource db, Guid id, ClaimsPrincipal user, string[] allowed, string verb, CancellationToken cancellationToken,
+        Func<NpgsqlConnection, NpgsqlTransaction, string, Task<IResult?>> change, Func<Order, TOk> answer)
+        where TOk : IResult =>
+        Transitions.ChangeOwnedAsync(db, "orders", "order", id, user.Id(), allowed, verb, change,
+            async (connection, transaction) => (await FindAsync(connection, id, cancellationToken, transaction))!, answer, cancellationToken);
+
+    private static Task<int> CountItemsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, CancellationToken cancellationToken) =>
+        connection.ExecuteScalarAsync<int>(new CommandDefinition(
+            "SELECT count(*) FROM order_items WHERE order_id = @id", new { id }, transaction, cancellationToken: cancellationToken));
 
     private static Task InsertItemAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, OrderItemRequest item, CancellationToken cancellationToken) =>
         connection.ExecuteAsync(new CommandDefinition(

@@ -9,8 +9,10 @@ using Npgsql;
 namespace DrAssistant.Api.Prescriptions;
 
 /// <summary>
-/// Medication orders. Written as a draft inside an encounter (patient and prescriber come from it), edited while
-/// draft, then signed, sent to a pharmacy and dispensed, or cancelled.
+/// Medication orders. Written as a draft inside an encounter (the patient comes from it; the prescriber is the doctor
+/// who writes it), edited while draft, then signed, sent to a pharmacy and dispensed, or cancelled. Only the prescriber
+/// changes, signs, sends or cancels a prescription (403 for anyone else); every such change runs in one transaction
+/// holding the prescription's row lock, so concurrent changes take turns and each sees the checks it relies on hold.
 /// </summary>
 public static class PrescriptionsApi
 {
@@ -29,6 +31,7 @@ public static class PrescriptionsApi
         JOIN users u ON u.id = p.doctor_id
         """;
 
+    private static readonly string[] Draft = ["draft"];
     private static readonly Step Sign = new("signed", ["draft"], ", signed_at = now()");
     private static readonly Step Send = new("sent", ["signed"], ", pharmacy_id = @pharmacyId");
     private static readonly Step Dispense = new("dispensed", ["sent"]);
@@ -38,15 +41,15 @@ public static class PrescriptionsApi
     {
         var prescriptions = app.MapGroup("/api/prescriptions").WithTags("Prescriptions");
         prescriptions.MapGet("/{id:guid}", GetPrescription).RequireAuthorization(Permissions.ReadEncounters).WithSummary("A prescription with its items");
-        prescriptions.MapPost("/", CreatePrescription).RequireAuthorization(Permissions.WritePrescriptions).WithSummary("Write a draft prescription in an encounter, with or without items");
-        prescriptions.MapPut("/{id:guid}", UpdatePrescription).RequireAuthorization(Permissions.WritePrescriptions).WithSummary("Change a draft's validity, pharmacy and notes");
-        prescriptions.MapPost("/{id:guid}/items", AddItem).RequireAuthorization(Permissions.WritePrescriptions).WithSummary("Add a medication to a draft");
-        prescriptions.MapPut("/{id:guid}/items/{itemId:guid}", UpdateItem).RequireAuthorization(Permissions.WritePrescriptions).WithSummary("Change a medication of a draft");
-        prescriptions.MapDelete("/{id:guid}/items/{itemId:guid}", RemoveItem).RequireAuthorization(Permissions.WritePrescriptions).WithSummary("Remove a medication from a draft");
-        prescriptions.MapPost("/{id:guid}/sign", SignPrescription).RequireAuthorization(Permissions.SignPrescriptions).WithSummary("Sign a draft (it needs at least one item)");
-        prescriptions.MapPost("/{id:guid}/send", SendPrescription).RequireAuthorization(Permissions.WritePrescriptions).WithSummary("Send a signed prescription to a pharmacy");
+        prescriptions.MapPost("/", CreatePrescription).RequireAuthorization(Permissions.WritePrescriptions).WithSummary("Write a draft prescription in an encounter, with or without items; you are its prescriber");
+        prescriptions.MapPut("/{id:guid}", UpdatePrescription).RequireAuthorization(Permissions.WritePrescriptions).WithSummary("Change a draft's validity, pharmacy and notes (its prescriber only)");
+        prescriptions.MapPost("/{id:guid}/items", AddItem).RequireAuthorization(Permissions.WritePrescriptions).WithSummary("Add a medication to a draft (its prescriber only)");
+        prescriptions.MapPut("/{id:guid}/items/{itemId:guid}", UpdateItem).RequireAuthorization(Permissions.WritePrescriptions).WithSummary("Change a medication of a draft (its prescriber only)");
+        prescriptions.MapDelete("/{id:guid}/items/{itemId:guid}", RemoveItem).RequireAuthorization(Permissions.WritePrescriptions).WithSummary("Remove a medication from a draft (its prescriber only)");
+        prescriptions.MapPost("/{id:guid}/sign", SignPrescription).RequireAuthorization(Permissions.SignPrescriptions).WithSummary("Sign a draft (its prescriber only; it needs at least one item)");
+        prescriptions.MapPost("/{id:guid}/send", SendPrescription).RequireAuthorization(Permissions.WritePrescriptions).WithSummary("Send a signed prescription to a pharmacy (its prescriber only)");
         prescriptions.MapPost("/{id:guid}/dispense", DispensePrescription).RequireAuthorization(Permissions.WritePrescriptions).WithSummary("Record that the pharmacy dispensed it");
-        prescriptions.MapPost("/{id:guid}/cancel", CancelPrescription).RequireAuthorization(Permissions.WritePrescriptions).WithSummary("Cancel a prescription not yet dispensed");
+        prescriptions.MapPost("/{id:guid}/cancel", CancelPrescription).RequireAuthorization(Permissions.WritePrescriptions).WithSummary("Cancel a prescription not yet dispensed (its prescriber only)");
         return app;
     }
 
@@ -58,12 +61,14 @@ public static class PrescriptionsApi
     }
 
     public static async Task<Results<Created<Prescription>, ValidationProblem>> CreatePrescription(
-        CreatePrescriptionRequest request, NpgsqlDataSource db, CancellationToken cancellationToken)
+        CreatePrescriptionRequest request, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken cancellationToken)
     {
         var validation = new Validation()
             .Required("encounterId", request.EncounterId)
             .When(request.ValidUntil is not null && request.ValidFrom is not null && request.ValidUntil < request.ValidFrom,
                 "validUntil", "validUntil must not be before validFrom.")
+            .When(request.ValidFrom is { } from && !Instants.InRange(from), "validFrom", Instants.OutOfRange("validFrom"))
+            .When(request.ValidUntil is { } until && !Instants.InRange(until), "validUntil", Instants.OutOfRange("validUntil"))
             .MaxLength("notes", request.Notes, 10_000)
             .When(request.Items?.Length > MaxItems, "items", $"At most {MaxItems} items.");
         for (var i = 0; i < Math.Min(request.Items?.Length ?? 0, MaxItems); i++)
@@ -78,18 +83,23 @@ public static class PrescriptionsApi
 
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        // Patient and prescriber are the encounter's, so a prescription can never point elsewhere.
-        var id = await connection.ExecuteScalarAsync<Guid?>(new CommandDefinition("""
-            INSERT INTO prescriptions (encounter_id, patient_id, doctor_id, valid_from, valid_until, pharmacy_id, notes)
-            SELECT e.id, e.patient_id, e.doctor_id, coalesce(@ValidFrom, CURRENT_DATE), @ValidUntil, @PharmacyId, @Notes
-            FROM encounters e
-            WHERE e.id = @EncounterId AND e.status <> 'cancelled'
-            RETURNING id
-            """, request, transaction, cancellationToken: cancellationToken));
-        if (id is null)
+        // The patient is the encounter's; the prescriber is whoever writes the draft (and only they may change it). The
+        // encounter is held (FOR SHARE) until the draft is written, so it cannot be cancelled in between.
+        var encounter = await connection.QuerySingleOrDefaultAsync<(Guid PatientId, string Status)?>(new CommandDefinition(
+            "SELECT patient_id, status FROM encounters WHERE id = @EncounterId FOR SHARE", request, transaction, cancellationToken: cancellationToken));
+        if (encounter is not { Status: not "cancelled" })
         {
             return Problems.Invalid("encounterId", "No open or completed encounter with this id.");
         }
+
+        var id = await connection.ExecuteScalarAsync<Guid>(new CommandDefinition("""
+            INSERT INTO prescriptions (encounter_id, patient_id, doctor_id, valid_from, valid_until, pharmacy_id, notes)
+            VALUES (@EncounterId, @PatientId, @Prescriber, coalesce(@ValidFrom, CURRENT_DATE), @ValidUntil, @PharmacyId, @Notes)
+            RETURNING id
+            """, new
+        {
+            request.EncounterId, encounter.Value.PatientId, Prescriber = user.Id(), request.ValidFrom, request.ValidUntil, request.PharmacyId, request.Notes,
+        }, transaction, cancellationToken: cancellationToken));
 
         if (request.ValidFrom is null && request.ValidUntil is not null
             && await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
@@ -100,42 +110,40 @@ public static class PrescriptionsApi
 
         foreach (var item in request.Items ?? [])
         {
-            await InsertItemAsync(connection, transaction, id.Value, item, cancellationToken);
+            await InsertItemAsync(connection, transaction, id, item, cancellationToken);
         }
 
+        var prescription = (await FindAsync(connection, id, cancellationToken, transaction))!;
         await transaction.CommitAsync(cancellationToken);
-        var prescription = (await FindAsync(connection, id.Value, cancellationToken))!;
         return TypedResults.Created($"/api/prescriptions/{prescription.Id}", prescription);
     }
 
-    public static async Task<Results<Ok<Prescription>, NotFound, ValidationProblem, Conflict<ProblemDetails>>> UpdatePrescription(
-        Guid id, UpdatePrescriptionRequest request, NpgsqlDataSource db, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<Prescription>, NotFound, ValidationProblem, Conflict<ProblemDetails>, ForbidHttpResult>> UpdatePrescription(
+        Guid id, UpdatePrescriptionRequest request, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken cancellationToken)
     {
         var validation = new Validation()
             .Required("validFrom", request.ValidFrom)
             .When(request.ValidUntil < request.ValidFrom, "validUntil", "validUntil must not be before validFrom.")
+            .When(request.ValidFrom is { } from && !Instants.InRange(from), "validFrom", Instants.OutOfRange("validFrom"))
+            .When(request.ValidUntil is { } until && !Instants.InRange(until), "validUntil", Instants.OutOfRange("validUntil"))
             .MaxLength("notes", request.Notes, 10_000);
         if (!validation.IsValid)
         {
             return TypedResults.ValidationProblem(validation.Errors);
         }
 
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        var updated = await connection.ExecuteAsync(new CommandDefinition("""
-            UPDATE prescriptions SET valid_from = @ValidFrom, valid_until = @ValidUntil, pharmacy_id = @PharmacyId, notes = @Notes
-            WHERE id = @id AND status = 'draft'
-            """, new { id, request.ValidFrom, request.ValidUntil, request.PharmacyId, request.Notes }, cancellationToken: cancellationToken));
-        var prescription = await FindAsync(connection, id, cancellationToken);
-        if (prescription is null)
+        return (await ChangeAsync(db, id, user, Draft, "edited", cancellationToken, async (connection, transaction, _) =>
         {
-            return TypedResults.NotFound();
-        }
-
-        return updated == 1 ? TypedResults.Ok(prescription) : Problems.WrongStatus("prescription", prescription.Status, "edited");
+            await connection.ExecuteAsync(new CommandDefinition("""
+                UPDATE prescriptions SET valid_from = @ValidFrom, valid_until = @ValidUntil, pharmacy_id = @PharmacyId, notes = @Notes
+                WHERE id = @id
+                """, new { id, request.ValidFrom, request.ValidUntil, request.PharmacyId, request.Notes }, transaction, cancellationToken: cancellationToken));
+            return null;
+        }, prescription => TypedResults.Ok(prescription))).OrInvalid();
     }
 
-    public static async Task<Results<Created<Prescription>, NotFound, ValidationProblem, Conflict<ProblemDetails>>> AddItem(
-        Guid id, PrescriptionItemRequest request, NpgsqlDataSource db, CancellationToken cancellationToken)
+    public static async Task<Results<Created<Prescription>, NotFound, ValidationProblem, Conflict<ProblemDetails>, ForbidHttpResult>> AddItem(
+        Guid id, PrescriptionItemRequest request, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken cancellationToken)
     {
         var validation = new Validation();
         ValidateItem(validation, request, string.Empty);
@@ -144,33 +152,22 @@ public static class PrescriptionsApi
             return TypedResults.ValidationProblem(validation.Errors);
         }
 
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var status = await Transitions.LockStatusAsync(connection, transaction, "prescriptions", id, cancellationToken);
-        if (status is null)
+        return (await ChangeAsync(db, id, user, Draft, "edited", cancellationToken, async (connection, transaction, _) =>
         {
-            return TypedResults.NotFound();
-        }
+            var count = await connection.ExecuteScalarAsync<int>(new CommandDefinition(
+                "SELECT count(*) FROM prescription_items WHERE prescription_id = @id", new { id }, transaction, cancellationToken: cancellationToken));
+            if (count >= MaxItems)
+            {
+                return Problems.Conflict($"A prescription has at most {MaxItems} items.", "items");
+            }
 
-        if (status != "draft")
-        {
-            return Problems.WrongStatus("prescription", status, "edited");
-        }
-
-        var count = await connection.ExecuteScalarAsync<int>(new CommandDefinition(
-            "SELECT count(*) FROM prescription_items WHERE prescription_id = @id", new { id }, transaction, cancellationToken: cancellationToken));
-        if (count >= MaxItems)
-        {
-            return Problems.Conflict($"A prescription has at most {MaxItems} items.", "items");
-        }
-
-        await InsertItemAsync(connection, transaction, id, request, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return TypedResults.Created($"/api/prescriptions/{id}", (await FindAsync(connection, id, cancellationToken))!);
+            await InsertItemAsync(connection, transaction, id, request, cancellationToken);
+            return null;
+        }, prescription => TypedResults.Created($"/api/prescriptions/{id}", prescription))).OrInvalid();
     }
 
-    public static async Task<Results<Ok<Prescription>, NotFound, ValidationProblem, Conflict<ProblemDetails>>> UpdateItem(
-        Guid id, Guid itemId, PrescriptionItemRequest request, NpgsqlDataSource db, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<Prescription>, NotFound, ValidationProblem, Conflict<ProblemDetails>, ForbidHttpResult>> UpdateItem(
+        Guid id, Guid itemId, PrescriptionItemRequest request, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken cancellationToken)
     {
         var validation = new Validation();
         ValidateItem(validation, request, string.Empty);
@@ -179,129 +176,96 @@ public static class PrescriptionsApi
             return TypedResults.ValidationProblem(validation.Errors);
         }
 
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var status = await Transitions.LockStatusAsync(connection, transaction, "prescriptions", id, cancellationToken);
-        if (status is not null && status != "draft")
+        return (await ChangeAsync(db, id, user, Draft, "edited", cancellationToken, async (connection, transaction, _) =>
         {
-            return Problems.WrongStatus("prescription", status, "edited");
-        }
-
-        var updated = await connection.ExecuteAsync(new CommandDefinition("""
-            UPDATE prescription_items
-            SET medication_name = @MedicationName, dosage = @Dosage, frequency = @Frequency, duration = @Duration,
-                quantity = @Quantity, refills = coalesce(@Refills, 0), instructions = @Instructions
-            WHERE id = @itemId AND prescription_id = @id
-            """, new { id, itemId, request.MedicationName, request.Dosage, request.Frequency, request.Duration, request.Quantity, request.Refills, request.Instructions },
-            transaction, cancellationToken: cancellationToken));
-        if (updated == 0)
-        {
-            return TypedResults.NotFound();
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-        return TypedResults.Ok((await FindAsync(connection, id, cancellationToken))!);
+            var updated = await connection.ExecuteAsync(new CommandDefinition("""
+                UPDATE prescription_items
+                SET medication_name = @MedicationName, dosage = @Dosage, frequency = @Frequency, duration = @Duration,
+                    quantity = @Quantity, refills = coalesce(@Refills, 0), instructions = @Instructions
+                WHERE id = @itemId AND prescription_id = @id
+                """, new { id, itemId, request.MedicationName, request.Dosage, request.Frequency, request.Duration, request.Quantity, request.Refills, request.Instructions },
+                transaction, cancellationToken: cancellationToken));
+            return updated == 0 ? TypedResults.NotFound() : null;
+        }, prescription => TypedResults.Ok(prescription))).OrInvalid();
     }
 
-    public static async Task<Results<Ok<Prescription>, NotFound, Conflict<ProblemDetails>>> RemoveItem(
-        Guid id, Guid itemId, NpgsqlDataSource db, CancellationToken cancellationToken)
-    {
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var status = await Transitions.LockStatusAsync(connection, transaction, "prescriptions", id, cancellationToken);
-        if (status is not null && status != "draft")
+    public static Task<Results<Ok<Prescription>, NotFound, Conflict<ProblemDetails>, ForbidHttpResult>> RemoveItem(
+        Guid id, Guid itemId, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken cancellationToken) =>
+        ChangeAsync(db, id, user, Draft, "edited", cancellationToken, async (connection, transaction, _) =>
         {
-            return Problems.WrongStatus("prescription", status, "edited");
-        }
+            var deleted = await connection.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM prescription_items WHERE id = @itemId AND prescription_id = @id", new { id, itemId }, transaction, cancellationToken: cancellationToken));
+            return deleted == 0 ? TypedResults.NotFound() : null;
+        }, prescription => TypedResults.Ok(prescription));
 
-        var deleted = await connection.ExecuteAsync(new CommandDefinition(
-            "DELETE FROM prescription_items WHERE id = @itemId AND prescription_id = @id", new { id, itemId }, transaction, cancellationToken: cancellationToken));
-        if (deleted == 0)
+    /// <summary>
+    /// Signs a draft. The prescription is locked for the whole check, so its items cannot be removed (or added) between
+    /// counting them and signing: a signed prescription always has at least one item, and none change after.
+    /// </summary>
+    public static Task<Results<Ok<Prescription>, NotFound, Conflict<ProblemDetails>, ForbidHttpResult>> SignPrescription(
+        Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken cancellationToken) =>
+        ChangeAsync(db, id, user, Sign.From, "signed", cancellationToken, async (connection, transaction, _) =>
         {
-            return TypedResults.NotFound();
-        }
+            if (!await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+                    "SELECT EXISTS (SELECT 1 FROM prescription_items WHERE prescription_id = @id)", new { id }, transaction, cancellationToken: cancellationToken)))
+            {
+                return Problems.Conflict("A prescription without items cannot be signed.", "items");
+            }
 
-        await transaction.CommitAsync(cancellationToken);
-        return TypedResults.Ok((await FindAsync(connection, id, cancellationToken))!);
-    }
+            await Transitions.SetStatusAsync(connection, transaction, "prescriptions", id, Sign, cancellationToken);
+            return null;
+        }, prescription => TypedResults.Ok(prescription));
 
-    public static async Task<Results<Ok<Prescription>, NotFound, Conflict<ProblemDetails>, ForbidHttpResult>> SignPrescription(
-        Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken cancellationToken)
-    {
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        var current = await FindAsync(connection, id, cancellationToken);
-        if (current is null)
-        {
-            return TypedResults.NotFound();
-        }
-
-        // Only the prescriber signs what they prescribed.
-        if (current.DoctorId != user.Id())
-        {
-            return TypedResults.Forbid();
-        }
-
-        if (current is { Status: "draft", Items.Length: 0 })
-        {
-            return Problems.Conflict("A prescription without items cannot be signed.", "items");
-        }
-
-        var (moved, status) = await Transitions.MoveAsync(connection, "prescriptions", id, Sign, cancellationToken);
-        if (status is null)
-        {
-            return TypedResults.NotFound();
-        }
-
-        return moved ? TypedResults.Ok((await FindAsync(connection, id, cancellationToken))!) : Problems.WrongStatus("prescription", status, "signed");
-    }
-
-    public static async Task<Results<Ok<Prescription>, NotFound, ValidationProblem, Conflict<ProblemDetails>>> SendPrescription(
-        Guid id, SendPrescriptionRequest request, NpgsqlDataSource db, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<Prescription>, NotFound, ValidationProblem, Conflict<ProblemDetails>, ForbidHttpResult>> SendPrescription(
+        Guid id, SendPrescriptionRequest request, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken cancellationToken)
     {
         if (request.PharmacyId is null || request.PharmacyId == Guid.Empty)
         {
             return Problems.Invalid("pharmacyId", "pharmacyId is required.");
         }
 
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        var (moved, status) = await Transitions.MoveAsync(connection, "prescriptions", id, Send, cancellationToken, new { pharmacyId = request.PharmacyId });
-        if (status is null)
-        {
-            return TypedResults.NotFound();
-        }
-
-        return moved ? TypedResults.Ok((await FindAsync(connection, id, cancellationToken))!) : Problems.WrongStatus("prescription", status, "sent");
+        return (await StepAsync(db, id, user, Send, "sent", cancellationToken, new { pharmacyId = request.PharmacyId })).OrInvalid();
     }
 
+    /// <summary>The pharmacy's news, recorded by whoever hears it: not the prescriber's alone.</summary>
     public static async Task<Results<Ok<Prescription>, NotFound, Conflict<ProblemDetails>>> DispensePrescription(
         Guid id, NpgsqlDataSource db, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        return await MoveAsync(connection, id, Dispense, "dispensed", cancellationToken);
-    }
-
-    public static async Task<Results<Ok<Prescription>, NotFound, Conflict<ProblemDetails>>> CancelPrescription(
-        Guid id, NpgsqlDataSource db, CancellationToken cancellationToken)
-    {
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        return await MoveAsync(connection, id, Cancel, "cancelled", cancellationToken);
-    }
-
-    public static async Task<Prescription?> FindAsync(NpgsqlConnection connection, Guid id, CancellationToken cancellationToken) =>
-        await connection.QuerySingleOrDefaultAsync<Prescription>(new CommandDefinition(
-            $"{Select} WHERE p.id = @id", new { id }, cancellationToken: cancellationToken));
-
-    private static async Task<Results<Ok<Prescription>, NotFound, Conflict<ProblemDetails>>> MoveAsync(
-        NpgsqlConnection connection, Guid id, Step step, string verb, CancellationToken cancellationToken, object? extra = null)
-    {
-        var (moved, status) = await Transitions.MoveAsync(connection, "prescriptions", id, step, cancellationToken, extra);
+        var (moved, status) = await Transitions.MoveAsync(connection, "prescriptions", id, Dispense, cancellationToken);
         if (status is null)
         {
             return TypedResults.NotFound();
         }
 
-        return moved ? TypedResults.Ok((await FindAsync(connection, id, cancellationToken))!) : Problems.WrongStatus("prescription", status, verb);
+        return moved ? TypedResults.Ok((await FindAsync(connection, id, cancellationToken))!) : Problems.WrongStatus("prescription", status, "dispensed");
     }
+
+    public static Task<Results<Ok<Prescription>, NotFound, Conflict<ProblemDetails>, ForbidHttpResult>> CancelPrescription(
+        Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken cancellationToken) =>
+        StepAsync(db, id, user, Cancel, "cancelled", cancellationToken);
+
+    public static async Task<Prescription?> FindAsync(
+        NpgsqlConnection connection, Guid id, CancellationToken cancellationToken, NpgsqlTransaction? transaction = null) =>
+        await connection.QuerySingleOrDefaultAsync<Prescription>(new CommandDefinition(
+            $"{Select} WHERE p.id = @id", new { id }, transaction, cancellationToken: cancellationToken));
+
+    /// <summary>One change by the prescriber, under the prescription's lock (see <see cref="Transitions.ChangeOwnedAsync"/>).</summary>
+    private static Task<Results<TOk, NotFound, Conflict<ProblemDetails>, ForbidHttpResult>> ChangeAsync<TOk>(
+        NpgsqlDataSource db, Guid id, ClaimsPrincipal user, string[] allowed, string verb, CancellationToken cancellationToken,
+        Func<NpgsqlConnection, NpgsqlTransaction, string, Task<IResult?>> change, Func<Prescription, TOk> answer)
+        where TOk : IResult =>
+        Transitions.ChangeOwnedAsync(db, "prescriptions", "prescription", id, user.Id(), allowed, verb, change,
+            async (connection, transaction) => (await FindAsync(connection, id, cancellationToken, transaction))!, answer, cancellationToken);
+
+    /// <summary>A step only the prescriber takes (send, cancel), under the prescription's lock.</summary>
+    private static Task<Results<Ok<Prescription>, NotFound, Conflict<ProblemDetails>, ForbidHttpResult>> StepAsync(
+        NpgsqlDataSource db, Guid id, ClaimsPrincipal user, Step step, string verb, CancellationToken cancellationToken, object? extra = null) =>
+        ChangeAsync(db, id, user, step.From, verb, cancellationToken, async (connection, transaction, _) =>
+        {
+            await Transitions.SetStatusAsync(connection, transaction, "prescriptions", id, step, cancellationToken, extra);
+            return null;
+        }, prescription => TypedResults.Ok(prescription));
 
     private static Task InsertItemAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, PrescriptionItemRequest item, CancellationToken cancellationToken) =>
         connection.ExecuteAsync(new CommandDefinition("""

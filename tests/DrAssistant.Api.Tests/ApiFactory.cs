@@ -73,6 +73,25 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     protected virtual async Task<TestDatabase> CreateDatabaseAsync() =>
         await (await PostgresServer.GetAsync()).CreateDatabaseAsync(await MigratedTemplate.GetAsync());
 
+    /// <summary>
+    /// A migrated database on a PostgreSQL server of the test's own, which it may stop or freeze (fault tests); the test
+    /// is skipped, with the reason, where no local server binaries can start one.
+    /// </summary>
+    protected static async Task<(PostgresServer Server, TestDatabase Database)> DedicatedDatabaseAsync()
+    {
+        var (server, reason) = await PostgresServer.StartDedicatedAsync();
+        Skip.If(server is null, reason);
+        var database = await server!.CreateDatabaseAsync();
+        var exit = await MigrationService.MigratorApp.RunAsync(["migrate"], TextWriter.Null, new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:postgresdb"] = database.ConnectionString,
+            ["Logging:LogLevel:Default"] = "Warning",
+        });
+        Assert.Equal(0, exit);
+        NpgsqlConnection.ClearAllPools();
+        return (server, database);
+    }
+
     async Task IAsyncLifetime.DisposeAsync()
     {
         await base.DisposeAsync();

@@ -46,6 +46,15 @@ public sealed class PostgresServer
     /// <summary>Starts a stopped server again, on the same port and data.</summary>
     public Task StartAsync() => Cluster.RunPgCtlAsync("start");
 
+    /// <summary>
+    /// Freezes every process of the server (SIGSTOP), as a hung host would: connections stay open, the kernel still
+    /// accepts new ones, nothing answers. <see cref="ThawAsync"/> lets it run on.
+    /// </summary>
+    public Task FreezeAsync() => Cluster.SignalAsync("STOP");
+
+    /// <summary>Lets a frozen server run on (SIGCONT).</summary>
+    public Task ThawAsync() => Cluster.SignalAsync("CONT");
+
     private LocalCluster Cluster => _cluster ?? throw new InvalidOperationException($"This PostgreSQL ({Description}) is not ours to stop or start.");
 
     /// <summary>A connection string with the right to create databases and roles.</summary>
@@ -168,7 +177,10 @@ public sealed class PostgresServer
             stop = $"runuser -u {owner} -- {stop}";
         }
 
-        Tools.CleanUpAfterThisProcess($"{stop} >/dev/null 2>&1; rm -rf {Tools.Quote(root)}");
+        // A server a test froze (SIGSTOP) must run again to obey the stop.
+        var pidFile = Tools.Quote(Path.Combine(cluster.Data, "postmaster.pid"));
+        var thaw = $"pm=$(head -1 {pidFile} 2>/dev/null); [ -n \"$pm\" ] && kill -CONT $pm $(awk -v pm=\"$pm\" '$4 == pm {{ print $1 }}' /proc/[0-9]*/stat 2>/dev/null) 2>/dev/null;";
+        Tools.CleanUpAfterThisProcess($"{thaw} {stop} >/dev/null 2>&1; rm -rf {Tools.Quote(root)}");
 
         var connectionString = new NpgsqlConnectionStringBuilder
         {
@@ -191,6 +203,41 @@ public sealed class PostgresServer
         // Durability settings off: these databases are thrown away, and the tests run much faster.
         private string Options => $"-p {Port} -k {Root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off " +
                                   "-c full_page_writes=off -c max_connections=300 -c shared_buffers=64MB";
+
+        /// <summary>Sends a signal to the postmaster and every backend it forked (the postmaster first).</summary>
+        public async Task SignalAsync(string signal)
+        {
+            var postmaster = int.Parse((await File.ReadAllLinesAsync(Path.Combine(Data, "postmaster.pid")))[0], System.Globalization.CultureInfo.InvariantCulture);
+            var children = Directory.GetDirectories("/proc")
+                .Select(dir => int.TryParse(Path.GetFileName(dir), out var pid) ? pid : 0)
+                .Where(pid => pid > 0 && ParentOf(pid) == postmaster)
+                .ToList();
+            // The postmaster first (so it forks nothing new); a backend that has just ended is skipped.
+            if (!Tools.Signal(postmaster, signal))
+            {
+                throw new InvalidOperationException($"The PostgreSQL server (process {postmaster}) is not running.");
+            }
+
+            foreach (var pid in children)
+            {
+                Tools.Signal(pid, signal);
+            }
+        }
+
+        private static int ParentOf(int pid)
+        {
+            try
+            {
+                // /proc/<pid>/stat: "pid (comm) state ppid …"; comm may hold spaces, so read after the last ')'.
+                var stat = File.ReadAllText($"/proc/{pid}/stat");
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                return int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+            {
+                return 0;
+            }
+        }
 
         public Task RunPgCtlAsync(string action, params string[] extra)
         {

@@ -56,6 +56,23 @@ public sealed class RedisServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Freezes the server (SIGSTOP): connections stay open, nothing answers, until <see cref="ThawAsync"/>.</summary>
+    public Task FreezeAsync() => SignalAsync("STOP");
+
+    /// <summary>Lets a frozen server run on (SIGCONT).</summary>
+    public Task ThawAsync() => SignalAsync("CONT");
+
+    private Task SignalAsync(string signal)
+    {
+        EnsureOwned();
+        if (_process is null || _process.HasExited || !Tools.Signal(_process.Id, signal))
+        {
+            throw new InvalidOperationException("This Redis is not running.");
+        }
+
+        return Task.CompletedTask;
+    }
+
     public async Task StartAsync()
     {
         if (_container is not null)
@@ -137,7 +154,7 @@ public sealed class RedisServer : IAsyncDisposable
              "--save", "", "--appendonly", "no", "--protected-mode", "no"]);
         start.RedirectStandardOutput = true;
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start redis-server.");
-        Tools.CleanUpAfterThisProcess($"kill {process.Id} 2>/dev/null");
+        Tools.CleanUpAfterThisProcess($"kill -CONT {process.Id} 2>/dev/null; kill {process.Id} 2>/dev/null");
         // Drain its log so a full pipe never blocks it.
         process.OutputDataReceived += (_, _) => { };
         process.BeginOutputReadLine();

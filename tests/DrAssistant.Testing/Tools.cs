@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace DrAssistant.Testing;
@@ -108,6 +109,31 @@ public static class Tools
         watchdog.ArgumentList.Add($"while kill -0 {Environment.ProcessId} 2>/dev/null; do sleep 1; done; {shellCommand}");
         using var _ = Process.Start(watchdog);
     }
+
+    /// <summary>
+    /// Sends a POSIX signal (SIGSTOP, SIGCONT) to a process, without needing a kill binary on the machine. False when the
+    /// process is gone.
+    /// </summary>
+    public static bool Signal(int pid, string signal)
+    {
+        var number = signal switch
+        {
+            "STOP" => 19,
+            "CONT" => 18,
+            _ => throw new ArgumentException($"Unsupported signal {signal}.", nameof(signal)),
+        };
+        if (SendSignal(pid, number) == 0)
+        {
+            return true;
+        }
+
+        const int noSuchProcess = 3;
+        var errno = Marshal.GetLastPInvokeError();
+        return errno == noSuchProcess ? false : throw new InvalidOperationException($"Could not send SIG{signal} to process {pid} (errno {errno}).");
+    }
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SendSignal(int pid, int signal);
 
     public static string Quote(string value) => "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 

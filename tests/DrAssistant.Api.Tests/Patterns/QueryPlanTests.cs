@@ -121,7 +121,9 @@ public sealed class BigClinic : ApiFactory
         await base.InitializeAsync();
         // 2 000 staff, 50 000 patients, 100 000 appointments, 50 000 encounters with a prescription and an order each
         // (one item apiece), 50 000 tasks and alerts: enough that the planner reads whole tables only when it must.
-        await Seed.ExecuteAsync("""
+        // (Tens of seconds on a busy machine, the appointments' exclusion constraint included: no 30 s command timeout.)
+        await using var seeding = await Db.OpenConnectionAsync();
+        await seeding.ExecuteAsync(new CommandDefinition("""
             INSERT INTO users (username, email, full_name, role, password_hash)
             SELECT 'plan_doc_' || g, 'plan_doc_' || g || '@clinic.example', 'Dr. ' || g, 'doctor', 'x' FROM generate_series(1, 2000) g;
             INSERT INTO patients (first_name, last_name, date_of_birth, gender)
@@ -145,7 +147,7 @@ public sealed class BigClinic : ApiFactory
             SELECT d.id, p.id, 'system', (ARRAY['low','medium','high','critical'])[1 + g % 4], 'A' || g, 'm'
             FROM generate_series(1, 50000) g JOIN d ON d.n = 1 + g % 2000 JOIN p ON p.n = 1 + g % 50000;
             ANALYZE;
-            """);
+            """, commandTimeout: 600));
         await using var connection = await Db.OpenConnectionAsync();
         Doctor = await connection.ExecuteScalarAsync<Guid>("SELECT id FROM users WHERE username = 'plan_doc_7'");
         Patient = await connection.ExecuteScalarAsync<Guid>("SELECT patient_id FROM encounters GROUP BY patient_id ORDER BY count(*) DESC, patient_id LIMIT 1");

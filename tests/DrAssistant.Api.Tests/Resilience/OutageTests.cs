@@ -142,17 +142,7 @@ public sealed class OutageTests(ITestOutputHelper output)
                 return await base.CreateDatabaseAsync();
             }
 
-            var (server, reason) = await PostgresServer.StartDedicatedAsync();
-            Skip.If(server is null, reason);
-            Postgres = server;
-            var database = await server!.CreateDatabaseAsync();
-            var exit = await MigrationService.MigratorApp.RunAsync(["migrate"], TextWriter.Null, new Dictionary<string, string?>
-            {
-                ["ConnectionStrings:postgresdb"] = database.ConnectionString,
-                ["Logging:LogLevel:Default"] = "Warning",
-            });
-            Assert.Equal(0, exit);
-            NpgsqlConnection.ClearAllPools();
+            (Postgres, var database) = await DedicatedDatabaseAsync();
             return database;
         }
 

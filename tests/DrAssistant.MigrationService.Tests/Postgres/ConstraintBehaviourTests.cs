@@ -160,6 +160,66 @@ public sealed class ConstraintBehaviourTests : IAsyncLifetime
         Assert.Equal(new DateTime(2026, 11, 25, 7, 0, 0, DateTimeKind.Utc), start);
     }
 
+    [Fact]
+    public async Task ADoctorInTwoLiveAppointmentsAtOnceIsRefusedByNoOverlappingAppointments()
+    {
+        var (doctor, patient) = (await InsertUserAsync(), await InsertPatientAsync());
+        await InsertAppointmentAsync(doctor, patient, "09:00", "09:30");
+
+        var error = await Assert.ThrowsAsync<PostgresException>(() => InsertAppointmentAsync(doctor, patient, "09:15", "09:45"));
+
+        Assert.Equal(PostgresErrorCodes.ExclusionViolation, error.SqlState);
+        Assert.Equal("no_overlapping_appointments", error.ConstraintName);
+    }
+
+    [Fact]
+    public async Task BackToBackSlotsAnotherDoctorAndCancelledOrNoShowAppointmentsDoNotOverlap()
+    {
+        var (doctor, other, patient) = (await InsertUserAsync(), await InsertUserAsync(), await InsertPatientAsync());
+        await InsertAppointmentAsync(doctor, patient, "09:00", "09:30");
+
+        await InsertAppointmentAsync(doctor, patient, "09:30", "10:00");
+        await InsertAppointmentAsync(other, patient, "09:00", "09:30");
+        await InsertAppointmentAsync(doctor, patient, "09:10", "09:20", status: "cancelled");
+        await InsertAppointmentAsync(doctor, patient, "09:05", "09:25", status: "no_show");
+        var cancelled = await InsertAppointmentAsync(doctor, patient, "08:00", "08:30");
+        await _db.ExecuteAsync("UPDATE appointments SET status = 'cancelled' WHERE id = @cancelled", new { cancelled });
+        await InsertAppointmentAsync(doctor, patient, "08:00", "08:30");
+
+        // Reviving a cancelled appointment into a taken slot is refused as well.
+        var revive = await Assert.ThrowsAsync<PostgresException>(() =>
+            _db.ExecuteAsync("UPDATE appointments SET status = 'scheduled' WHERE id = @cancelled", new { cancelled }));
+        Assert.Equal("no_overlapping_appointments", revive.ConstraintName);
+    }
+
+    [Theory]
+    [InlineData("username")]
+    [InlineData("email")]
+    public async Task LoginsAndEmailsThatDifferOnlyByCaseAreOne(string column)
+    {
+        var name = $"Dr.Rao.{Guid.NewGuid():N}"[..24];
+        await _db.ExecuteAsync(
+            "INSERT INTO users (username, email, full_name, role, password_hash) VALUES (@name, @name || '@Clinic.example', 'Dr. Rao', 'doctor', 'x')",
+            new { name });
+        var (username, email) = column == "username"
+            ? (name.ToLowerInvariant(), $"{Guid.NewGuid():N}@clinic.example")
+            : ($"u{Guid.NewGuid():N}", $"{name}@clinic.example".ToUpperInvariant());
+
+        var error = await Assert.ThrowsAsync<PostgresException>(() => _db.ExecuteAsync(
+            "INSERT INTO users (username, email, full_name, role, password_hash) VALUES (@username, @email, 'Dr. Rao', 'doctor', 'x')",
+            new { username, email }));
+
+        Assert.Equal(PostgresErrorCodes.UniqueViolation, error.SqlState);
+        Assert.Equal($"idx_users_{column}_ci", error.ConstraintName);
+    }
+
+    private Task<Guid> InsertAppointmentAsync(Guid doctor, Guid patient, string from, string to, string status = "scheduled") =>
+        _db.ExecuteScalarAsync<Guid>("""
+            INSERT INTO appointments (doctor_id, patient_id, start_time, end_time, status, appointment_type)
+            VALUES (@doctor, @patient, ('2026-11-25 ' || @from || 'Z')::timestamptz, ('2026-11-25 ' || @to || 'Z')::timestamptz, @status, 'routine')
+            RETURNING id
+            """, new { doctor, patient, from, to, status });
+
     private Task<Guid> InsertUserAsync(string role = "doctor") =>
         _db.ExecuteScalarAsync<Guid>("""
             INSERT INTO users (username, email, full_name, role, password_hash)

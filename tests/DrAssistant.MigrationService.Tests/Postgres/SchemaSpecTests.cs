@@ -76,6 +76,8 @@ public sealed class SchemaSpecTests : IAsyncLifetime
             "id uuid ! = gen_random_uuid()", "user_id uuid !", "patient_id uuid", "alert_type varchar(20) !", "severity varchar(10) !",
             "title varchar(100) !", "message text !", "is_read boolean ! = false", "created_at timestamptz ! = now()",
             "read_at timestamptz", "source varchar(50)", "source_id uuid", "action_url varchar(255)",
+            // Version 4.
+            "created_by uuid",
         ],
     };
 
@@ -115,6 +117,7 @@ public sealed class SchemaSpecTests : IAsyncLifetime
         ("tasks", "assigned_to", "users", false), ("tasks", "created_by", "users", false),
         ("tasks", "patient_id", "patients", false), ("tasks", "encounter_id", "encounters", false),
         ("alerts", "user_id", "users", false), ("alerts", "patient_id", "patients", false),
+        ("alerts", "created_by", "users", false),
     ];
 
     // index name -> the key part of its definition (what follows USING btree), partial predicate included.
@@ -145,6 +148,16 @@ public sealed class SchemaSpecTests : IAsyncLifetime
     };
 
     private static readonly string[] UniqueColumns = ["users.username", "users.email", "patients.mrn", "patients.abha_id"];
+
+    // Version 4: indexes that are not plain btree column lists (name -> what follows ON public.table).
+    private static readonly Dictionary<string, string> Version4Indexes = new()
+    {
+        ["idx_users_username_ci"] = "users USING btree (lower((username)::text))",
+        ["idx_users_email_ci"] = "users USING btree (lower((email)::text))",
+        // The exclusion constraint's own index.
+        ["no_overlapping_appointments"] = "appointments USING gist (doctor_id, tstzrange(start_time, end_time, '[)'::text)) " +
+                                          "WHERE ((status)::text <> ALL ((ARRAY['cancelled'::character varying, 'no_show'::character varying])::text[]))",
+    };
 
     private TestDatabase _database = null!;
     private NpgsqlConnection _connection = null!;
@@ -244,8 +257,18 @@ public sealed class SchemaSpecTests : IAsyncLifetime
             Assert.EndsWith($"USING btree {keys}", index.Definition, StringComparison.Ordinal);
         }
 
+        foreach (var (name, definition) in Version4Indexes)
+        {
+            var index = Assert.Single(indexes, i => i.Name == name);
+            Assert.EndsWith($"ON public.{definition}", index.Definition, StringComparison.Ordinal);
+        }
+
+        Assert.StartsWith("CREATE UNIQUE INDEX", indexes.Single(i => i.Name == "idx_users_username_ci").Definition, StringComparison.Ordinal);
+        Assert.StartsWith("CREATE UNIQUE INDEX", indexes.Single(i => i.Name == "idx_users_email_ci").Definition, StringComparison.Ordinal);
+
         // Nothing beyond the spec's indexes, the primary keys and the unique constraints.
         var expected = SpecIndexes.Keys
+            .Concat(Version4Indexes.Keys)
             .Concat(Catalog.SpecTables.Select(t => $"{t}_pkey"))
             .Concat(UniqueColumns.Select(u => u.Replace('.', '_') + "_key"))
             .Order();
@@ -267,6 +290,24 @@ public sealed class SchemaSpecTests : IAsyncLifetime
             Assert.Contains("BEFORE UPDATE", trigger.Definition, StringComparison.Ordinal);
             Assert.Contains("FOR EACH ROW EXECUTE FUNCTION update_timestamp()", trigger.Definition, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public async Task AppointmentsHaveTheExclusionConstraintOverBtreeGistAndAlertsRecordWhoRaisedThem()
+    {
+        var constraints = await Catalog.ConstraintsAsync(_connection);
+        var columns = await Catalog.ColumnsAsync(_connection);
+        var extensions = (await Dapper.SqlMapper.QueryAsync<string>(_connection, "SELECT extname FROM pg_extension")).ToList();
+
+        var exclusion = Assert.Single(constraints, c => c.Type == 'x');
+        Assert.Equal(("appointments", "no_overlapping_appointments"), (exclusion.Table, exclusion.Name));
+        Assert.Equal("EXCLUDE USING gist (doctor_id WITH =, tstzrange(start_time, end_time, '[)'::text) WITH &&) " +
+                     "WHERE (((status)::text <> ALL ((ARRAY['cancelled'::character varying, 'no_show'::character varying])::text[])))",
+            exclusion.Definition);
+        Assert.Contains("btree_gist", extensions);
+        var createdBy = Assert.Single(columns, c => c.Table == "alerts" && c.Name == "created_by");
+        Assert.Contains("NULL when the system", createdBy.Comment, StringComparison.Ordinal);
+        Assert.Contains(constraints, c => c.Name == "fk_alerts_created_by" && c.Definition == "FOREIGN KEY (created_by) REFERENCES users(id)");
     }
 
     private static string Describe(Catalog.Column column) =>
