@@ -1,4 +1,5 @@
 using DrAssistant;
+using DrAssistant.Api.ApiReference;
 using DrAssistant.Api.Auth;
 using DrAssistant.Api.Infrastructure;
 using DrAssistant.Api.Notes;
@@ -71,7 +72,7 @@ internal static class Extensions
         // Malformed bodies and parameters reach the exception handler, which names the field in a 400.
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         builder.Services.Configure<JsonOptions>(options => options.SerializerOptions.MaxDepth = 32);
-        builder.Services.AddOpenApi();
+        builder.Services.AddOpenApi(SignInDocumentation.Configure);
         return builder;
     }
 
@@ -90,7 +91,7 @@ internal static class Extensions
         app.MapOpenApi().AllowAnonymous();
         if (app.Environment.IsDevelopment())
         {
-            app.MapScalarApiReference().AllowAnonymous();
+            app.MapScalarApiReference(SignInDocumentation.ConfigureScalar).AllowAnonymous();
         }
 
         return app;
