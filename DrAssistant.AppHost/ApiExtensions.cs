@@ -19,5 +19,10 @@ internal static class ApiExtensions
     /// <c>POST /api/auth/login</c>) and tries every endpoint. The API serves it in Development (or with <c>Api:ExposeOpenApi</c>).
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithApiReferenceLink(this IResourceBuilder<ProjectResource> api) =>
-        api.WithUrlForEndpoint("http", _ => new() { Url = "/scalar", DisplayText = "Scalar (API reference)" });
+        // The endpoint's own link, named for what it opens (one link, not the bare address beside a second one).
+        api.WithUrlForEndpoint("http", url =>
+        {
+            url.Url = new UriBuilder(url.Url) { Path = "/scalar" }.Uri.ToString();
+            url.DisplayText = "Scalar (API reference)";
+        });
 }

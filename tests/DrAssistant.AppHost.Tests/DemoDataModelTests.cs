@@ -1,4 +1,5 @@
 using System.Text.Json;
+using DrAssistant.AppHost.Stores;
 
 namespace DrAssistant.AppHost.Tests;
 
@@ -91,7 +92,8 @@ public class DemoDataModelTests
 
     private static async Task<IResourceCollection> BuildModelAsync(params string[] args)
     {
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.DrAssistant_AppHost>(args);
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.DrAssistant_AppHost>(
+            [$"--{ContainerRuntimeProbe.SettingKey}=assume", .. args]);
         return builder.Resources;
     }
 

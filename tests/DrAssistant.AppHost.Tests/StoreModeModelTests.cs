@@ -1,0 +1,127 @@
+using System.Text.Json;
+using DrAssistant.AppHost.Stores;
+
+namespace DrAssistant.AppHost.Tests;
+
+/// <summary>The application model without containers: local executables, MongoDB off, existing servers.</summary>
+public class StoreModeModelTests
+{
+    [SkippableFact]
+    public async Task WithoutAContainerRuntimePostgresAndRedisAreLocalExecutablesAndMongoIsLeftOut()
+    {
+        Skip.If(LocalPostgres.Find(EmptyConfiguration).Binaries is null, "PostgreSQL's server binaries are not installed here");
+        var model = await BuildModelAsync($"--{ContainerRuntimeProbe.SettingKey}=none");
+
+        var postgres = Assert.IsType<LocalPostgresResource>(model.Single(r => r.Name == ResourceNames.PostgresServer));
+        var database = Assert.IsType<LocalPostgresDatabaseResource>(model.Single(r => r.Name == ResourceNames.PostgresDatabase));
+        Assert.Same(postgres, database.Parent);
+        Assert.Equal(ResourceNames.DatabaseName, database.DatabaseName);
+        Assert.IsType<LocalRedisResource>(model.Single(r => r.Name == ResourceNames.Redis));
+        Assert.DoesNotContain(model, r => r is ContainerResource);
+        Assert.DoesNotContain(model, r => r.Name.StartsWith("mongo", StringComparison.Ordinal));
+        foreach (var store in new IResource[] { database, postgres, model.Single(r => r.Name == ResourceNames.Redis) })
+        {
+            Assert.NotEmpty(store.Annotations.OfType<HealthCheckAnnotation>());
+        }
+    }
+
+    [SkippableFact]
+    public async Task ALocalPostgresListensOnlyOnLoopbackAndRunsAsThePostgresUserWhenWeAreRoot()
+    {
+        Skip.If(LocalPostgres.Find(EmptyConfiguration).Binaries is null, "PostgreSQL's server binaries are not installed here");
+        var model = await BuildModelAsync("--Stores:Postgres=local", "--Stores:Redis=local", "--Stores:Mongo=off");
+        var postgres = (LocalPostgresResource)model.Single(r => r.Name == ResourceNames.PostgresServer);
+
+        var arguments = await ArgumentsOfAsync(postgres);
+
+        Assert.Contains("listen_addresses=127.0.0.1", arguments);
+        if (LocalStores.IsRoot)
+        {
+            Assert.EndsWith("setpriv", postgres.Command, StringComparison.Ordinal);
+            Assert.Equal(["--reuid", "postgres", "--regid", "postgres"], arguments.Take(4));
+        }
+        else
+        {
+            Assert.EndsWith("postgres", postgres.Command, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData(ResourceNames.Migrations)]
+    [InlineData(ResourceNames.Api)]
+    [InlineData(ResourceNames.Seeder)]
+    public async Task WithMongoOffNoServiceReferencesOrWaitsForIt(string service)
+    {
+        var model = await BuildModelAsync($"--{ContainerRuntimeProbe.SettingKey}=assume", "--Stores:Mongo=off");
+        var project = (ProjectResource)model.Single(r => r.Name == service);
+
+        Assert.DoesNotContain(model, r => r.Name.StartsWith("mongo", StringComparison.Ordinal));
+        Assert.DoesNotContain(project.Annotations.OfType<ResourceRelationshipAnnotation>(), a => a.Resource.Name.StartsWith("mongo", StringComparison.Ordinal));
+        Assert.Contains(project.Annotations.OfType<WaitAnnotation>(), w => w.Resource.Name == ResourceNames.PostgresDatabase);
+    }
+
+    [Fact]
+    public async Task WithMongoOffThePublishedManifestHasNoMongo()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"drassistant-manifest-{Guid.NewGuid():N}.json");
+        try
+        {
+            var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.DrAssistant_AppHost>(
+                ["--publisher", "manifest", "--output-path", path, "--Stores:Mongo=off"]);
+            await using (var app = await builder.BuildAsync())
+            {
+                await app.RunAsync();
+            }
+
+            using var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(path));
+            var resources = manifest.RootElement.GetProperty("resources");
+            Assert.DoesNotContain(resources.EnumerateObject(), r => r.Name.StartsWith("mongo", StringComparison.Ordinal));
+            Assert.False(resources.GetProperty(ResourceNames.Api).GetProperty("env").TryGetProperty("ConnectionStrings__mongodb", out _));
+            Assert.Equal("container.v0", resources.GetProperty(ResourceNames.PostgresServer).GetProperty("type").GetString());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task AGivenServerIsAResourceWithAHealthCheckAndItsConnectionStringStaysSecret()
+    {
+        var model = await BuildModelAsync(
+            $"--{ContainerRuntimeProbe.SettingKey}=none",
+            "--ConnectionStrings:postgresdb=Host=db.example;Database=dr_assistant;Username=app;Password=secret",
+            "--ConnectionStrings:redis=cache.example:6379",
+            "--Stores:Mongo=off");
+
+        var postgres = Assert.IsType<ConnectionStringResource>(model.Single(r => r.Name == ResourceNames.PostgresDatabase));
+        Assert.NotEmpty(postgres.Annotations.OfType<HealthCheckAnnotation>());
+        var value = Assert.Single(postgres.ConnectionStringExpression.ValueProviders.OfType<ParameterResource>());
+        Assert.True(value.Secret);
+        Assert.Equal("Host=db.example;Database=dr_assistant;Username=app;Password=secret", await postgres.ConnectionStringExpression.GetValueAsync(CancellationToken.None));
+        Assert.DoesNotContain(model, r => r is LocalPostgresResource or LocalRedisResource);
+    }
+
+    private static readonly Microsoft.Extensions.Configuration.IConfiguration EmptyConfiguration =
+        new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build();
+
+    private static async Task<IResourceCollection> BuildModelAsync(params string[] args)
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "drassistant-model-" + Guid.NewGuid().ToString("N"));
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.DrAssistant_AppHost>(
+            [$"--{LocalStores.DirectoryKey}={directory}", .. args]);
+        return builder.Resources;
+    }
+
+    private static async Task<string[]> ArgumentsOfAsync(IResource resource)
+    {
+        var arguments = new List<object>();
+        var context = new CommandLineArgsCallbackContext(arguments, resource, CancellationToken.None);
+        foreach (var callback in resource.Annotations.OfType<CommandLineArgsCallbackAnnotation>())
+        {
+            await callback.Callback(context);
+        }
+
+        return [.. arguments.Select(a => a.ToString()!)];
+    }
+}
