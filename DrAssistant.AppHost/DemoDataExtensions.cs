@@ -36,7 +36,7 @@ internal static class DemoDataExtensions
             .WithArgs("demo", "--seed", seed.ToString(CultureInfo.InvariantCulture))
             // The demo has nothing to cache; without MongoDB it writes no notes.
             .WithStores(stores.Postgres, stores.Mongo)
-            .WithoutDeveloperCertificate()
+            .WithDevelopmentDefaults()
             // Rows need the schema: only after the migrator has exited 0.
             .WaitForCompletion(migrations);
         return true;

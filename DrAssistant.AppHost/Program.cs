@@ -13,7 +13,7 @@ if (stores is null)
 
 var migrations = builder.AddProject<Projects.DrAssistant_MigrationService>(ResourceNames.Migrations)
     .WithStores(stores)
-    .WithoutDeveloperCertificate();
+    .WithDevelopmentDefaults();
 
 // A small demo clinic after the migrations: on by default in Development only (DemoData:Enabled, DemoData:Seed).
 builder.AddDemoData(migrations, stores);
@@ -23,7 +23,7 @@ builder.AddProject<Projects.DrAssistant_Api>(ResourceNames.Api)
     // The API must not start on a schema that failed to migrate: WaitForCompletion needs exit code 0.
     .WaitForCompletion(migrations)
     .WithExternalHttpEndpoints()
-    .WithoutDeveloperCertificate()
+    .WithDevelopmentDefaults()
     .WithApiReferenceLink();
 
 builder.Build().Run();
