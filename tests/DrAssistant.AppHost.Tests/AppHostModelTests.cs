@@ -144,12 +144,8 @@ public class AppHostModelTests
         Assert.IsType<MongoServerResource>(model.Single(r => r.Name == ResourceNames.MongoServer));
     }
 
-    private static async Task<IResourceCollection> BuildModelAsync(params string[] args)
-    {
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.DrAssistant_AppHost>(
-            [$"--{ContainerRuntimeProbe.SettingKey}=assume", .. args]);
-        return builder.Resources;
-    }
+    private static Task<IResourceCollection> BuildModelAsync(params string[] args) =>
+        Model.BuildAsync([$"--{ContainerRuntimeProbe.SettingKey}=assume", .. args]);
 
     private static T Single<T>(IResourceCollection model, string name) where T : IResource =>
         Assert.IsType<T>(model.Single(r => r.Name == name), exactMatch: false);

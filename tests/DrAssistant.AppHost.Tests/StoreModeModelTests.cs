@@ -1,4 +1,3 @@
-using System.Text.Json;
 using DrAssistant.AppHost.Stores;
 
 namespace DrAssistant.AppHost.Tests;
@@ -32,7 +31,7 @@ public class StoreModeModelTests
         var model = await BuildModelAsync("--Stores:Postgres=local", "--Stores:Redis=local", "--Stores:Mongo=off");
         var postgres = (LocalPostgresResource)model.Single(r => r.Name == ResourceNames.PostgresServer);
 
-        var arguments = await ArgumentsOfAsync(postgres);
+        var arguments = await Model.ArgumentsOfAsync(postgres);
 
         Assert.Contains("listen_addresses=127.0.0.1", arguments);
         if (LocalStores.IsRoot)
@@ -63,26 +62,11 @@ public class StoreModeModelTests
     [Fact]
     public async Task WithMongoOffThePublishedManifestHasNoMongo()
     {
-        var path = Path.Combine(Path.GetTempPath(), $"drassistant-manifest-{Guid.NewGuid():N}.json");
-        try
-        {
-            var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.DrAssistant_AppHost>(
-                ["--publisher", "manifest", "--output-path", path, "--Stores:Mongo=off"]);
-            await using (var app = await builder.BuildAsync())
-            {
-                await app.RunAsync();
-            }
+        var resources = await Model.PublishAsync("--Stores:Mongo=off");
 
-            using var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(path));
-            var resources = manifest.RootElement.GetProperty("resources");
-            Assert.DoesNotContain(resources.EnumerateObject(), r => r.Name.StartsWith("mongo", StringComparison.Ordinal));
-            Assert.False(resources.GetProperty(ResourceNames.Api).GetProperty("env").TryGetProperty("ConnectionStrings__mongodb", out _));
-            Assert.Equal("container.v0", resources.GetProperty(ResourceNames.PostgresServer).GetProperty("type").GetString());
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        Assert.DoesNotContain(resources.EnumerateObject(), r => r.Name.StartsWith("mongo", StringComparison.Ordinal));
+        Assert.False(resources.GetProperty(ResourceNames.Api).GetProperty("env").TryGetProperty("ConnectionStrings__mongodb", out _));
+        Assert.Equal("container.v0", resources.GetProperty(ResourceNames.PostgresServer).GetProperty("type").GetString());
     }
 
     [Fact]
@@ -105,23 +89,7 @@ public class StoreModeModelTests
     private static readonly Microsoft.Extensions.Configuration.IConfiguration EmptyConfiguration =
         new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build();
 
-    private static async Task<IResourceCollection> BuildModelAsync(params string[] args)
-    {
-        var directory = Path.Combine(Path.GetTempPath(), "drassistant-model-" + Guid.NewGuid().ToString("N"));
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.DrAssistant_AppHost>(
-            [$"--{LocalStores.DirectoryKey}={directory}", .. args]);
-        return builder.Resources;
-    }
-
-    private static async Task<string[]> ArgumentsOfAsync(IResource resource)
-    {
-        var arguments = new List<object>();
-        var context = new CommandLineArgsCallbackContext(arguments, resource, CancellationToken.None);
-        foreach (var callback in resource.Annotations.OfType<CommandLineArgsCallbackAnnotation>())
-        {
-            await callback.Callback(context);
-        }
-
-        return [.. arguments.Select(a => a.ToString()!)];
-    }
+    /// <summary>Local stores would keep their data in a folder of this test's own (never made: nothing starts).</summary>
+    private static Task<IResourceCollection> BuildModelAsync(params string[] args) =>
+        Model.BuildAsync([$"--{LocalStores.DirectoryKey}={Path.Combine(Path.GetTempPath(), $"drassistant-model-{Guid.NewGuid():N}")}", .. args]);
 }
