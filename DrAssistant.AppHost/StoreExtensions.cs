@@ -38,6 +38,11 @@ internal static class StoreExtensions
     {
         var configuration = builder.Configuration;
         var isPublish = !builder.ExecutionContext.IsRunMode;
+        if (ContainerRuntimeProbe.SettingProblem(configuration) is { } settingProblem)
+        {
+            return Refuse([settingProblem]);
+        }
+
         var runtime = new Lazy<ContainerRuntimeStatus>(() => ContainerRuntimeProbe.Check(configuration));
 
         var (postgresLocal, postgresBinaries) = isPublish ? (null, null) : LocalPostgres.Find(configuration);
@@ -65,17 +70,7 @@ internal static class StoreExtensions
 
         if (problems.Count > 0)
         {
-            Console.Error.WriteLine();
-            Console.Error.WriteLine("DrAssistant.AppHost cannot start the stores.");
-            foreach (var problem in problems)
-            {
-                Console.Error.WriteLine();
-                Console.Error.WriteLine(problem);
-            }
-
-            Console.Error.WriteLine();
-            Console.Error.WriteLine("The README's \"Run it\" section explains the modes (Stores:Postgres, Stores:Redis, Stores:Mongo).");
-            return null;
+            return Refuse(problems);
         }
 
         if (runtime.IsValueCreated && runtime.Value is { Answers: true, Runtime: "podman" } && ContainerRuntimeProbe.ConfiguredRuntime(configuration) is null)
@@ -139,6 +134,22 @@ internal static class StoreExtensions
         }
 
         return project;
+    }
+
+    /// <summary>Says, in plain words on standard error, why the stores cannot start; the AppHost then exits 1.</summary>
+    private static DrAssistantStores? Refuse(IEnumerable<string> problems)
+    {
+        Console.Error.WriteLine();
+        Console.Error.WriteLine("DrAssistant.AppHost cannot start the stores.");
+        foreach (var problem in problems)
+        {
+            Console.Error.WriteLine();
+            Console.Error.WriteLine(problem);
+        }
+
+        Console.Error.WriteLine();
+        Console.Error.WriteLine("The README's \"Run it\" section explains the modes (Stores:Postgres, Stores:Redis, Stores:Mongo).");
+        return null;
     }
 
     /// <summary>References the stores (those that are on) and waits until each one is healthy.</summary>

@@ -19,6 +19,12 @@ internal static class ContainerRuntimeProbe
     public const string SettingKey = "Stores:ContainerRuntime";
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
 
+    /// <summary>Null when <c>Stores:ContainerRuntime</c> is one of its values; otherwise what is wrong with it.</summary>
+    public static string? SettingProblem(IConfiguration configuration) =>
+        (configuration[SettingKey] ?? "auto").Trim().ToLowerInvariant() is "auto" or "assume" or "none"
+            ? null
+            : $"{SettingKey} is '{configuration[SettingKey]}'; it must be auto, assume or none.";
+
     public static ContainerRuntimeStatus Check(IConfiguration configuration)
     {
         var setting = (configuration[SettingKey] ?? "auto").Trim().ToLowerInvariant();
@@ -32,7 +38,7 @@ internal static class ContainerRuntimeProbe
             case "auto":
                 break;
             default:
-                throw new InvalidOperationException($"{SettingKey} is '{configuration[SettingKey]}'; it must be auto, assume or none.");
+                throw new InvalidOperationException(SettingProblem(configuration));
         }
 
         string[] candidates = configured is null ? ["docker", "podman"] : [configured];

@@ -122,11 +122,21 @@ internal static partial class LocalPostgres
             .WithIconName("DatabaseMultiple")
             .WithStoreHealthCheck(StoreHealthChecks.Postgres, databaseName: "postgres");
 
-        builder.Eventing.Subscribe<BeforeResourceStartedEvent>(server, (e, ct) =>
-            InitialiseAsync(server, binaries, asUser, e.Services.GetRequiredService<ResourceLoggerService>().GetLogger(server), ct));
-
         // Aspire moves a child's state with its parent only for containers: the database follows its server here.
         var database = new LocalPostgresDatabaseResource(ResourceNames.PostgresDatabase, ResourceNames.DatabaseName, server);
+        builder.Eventing.Subscribe<BeforeResourceStartedEvent>(server, async (e, ct) =>
+        {
+            try
+            {
+                await InitialiseAsync(server, binaries, asUser, e.Services.GetRequiredService<ResourceLoggerService>().GetLogger(server), ct);
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException)
+            {
+                await e.Services.GetRequiredService<ResourceNotificationService>()
+                    .PublishUpdateAsync(database, s => s with { State = KnownResourceStates.FailedToStart });
+                throw;
+            }
+        });
         builder.Eventing.Subscribe<ResourceReadyEvent>(server, async (e, ct) =>
         {
             var notifications = e.Services.GetRequiredService<ResourceNotificationService>();

@@ -96,8 +96,15 @@ internal sealed class LocalStores(string directory)
             return (fileName, [.. arguments]);
         }
 
-        return (Setpriv, ["--reuid", asUser, "--regid", asUser, "--init-groups", "--", fileName, .. arguments]);
+        // The user's own primary group (a system user need not have a group of the same name).
+        var group = PrimaryGroupOf(asUser) ?? asUser;
+        return (Setpriv, ["--reuid", asUser, "--regid", group, "--init-groups", "--", fileName, .. arguments]);
     }
+
+    private static string? PrimaryGroupOf(string user) =>
+        File.Exists("/etc/passwd")
+            ? File.ReadLines("/etc/passwd").Select(line => line.Split(':')).FirstOrDefault(f => f.Length > 3 && f[0] == user)?[3]
+            : null;
 
     public static string Setpriv => OnPath("setpriv") ?? "/usr/bin/setpriv";
 

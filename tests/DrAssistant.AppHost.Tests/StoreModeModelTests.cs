@@ -37,7 +37,7 @@ public class StoreModeModelTests
         if (LocalStores.IsRoot)
         {
             Assert.EndsWith("setpriv", postgres.Command, StringComparison.Ordinal);
-            Assert.Equal(["--reuid", "postgres", "--regid", "postgres"], arguments.Take(4));
+            Assert.Equal(["--reuid", "postgres", "--regid"], arguments.Take(3));
         }
         else
         {
