@@ -58,7 +58,8 @@ internal static class ContainerRuntimeProbe
     {
         var value = configuration["DcpPublisher:ContainerRuntime"]
                     ?? configuration["ASPIRE_CONTAINER_RUNTIME"]
-                    ?? configuration["DOTNET_ASPIRE_CONTAINER_RUNTIME"];
+                    ?? configuration["DOTNET_ASPIRE_CONTAINER_RUNTIME"]
+                    ?? Environment.GetEnvironmentVariable("ASPIRE_CONTAINER_RUNTIME");
         return string.IsNullOrWhiteSpace(value) ? null : value.Trim();
     }
 
