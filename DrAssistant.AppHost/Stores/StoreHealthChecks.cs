@@ -92,6 +92,12 @@ internal static class StoreHealthChecks
         options.ConnectTimeout = (int)ProbeTimeout.TotalMilliseconds;
         options.AsyncTimeout = (int)ProbeTimeout.TotalMilliseconds;
         var target = $"Redis at {string.Join(", ", options.EndPoints.Select(e => e.ToString()))}";
+        // The client only says "UnableToConnect": a plain TCP connection first says why (refused, no such host, no answer).
+        if (await TcpProblemAsync(options.EndPoints.FirstOrDefault(), cancellationToken) is { } unreachable)
+        {
+            return HealthCheckResult.Unhealthy($"{target}: {unreachable}");
+        }
+
         try
         {
             await using var connection = await ConnectionMultiplexer.ConnectAsync(options);
@@ -130,6 +136,37 @@ internal static class StoreHealthChecks
         catch (Exception ex) when (ex is MongoException or TimeoutException)
         {
             return HealthCheckResult.Unhealthy($"{target}: {Reason(ex)}");
+        }
+    }
+
+    private static async Task<string?> TcpProblemAsync(System.Net.EndPoint? endpoint, CancellationToken cancellationToken)
+    {
+        var (host, port) = endpoint switch
+        {
+            System.Net.DnsEndPoint dns => (dns.Host, dns.Port),
+            System.Net.IPEndPoint ip => (ip.Address.ToString(), ip.Port),
+            _ => (null, 0),
+        };
+        if (host is null)
+        {
+            return null;
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(ProbeTimeout);
+        try
+        {
+            using var client = new TcpClient();
+            await client.ConnectAsync(host, port == 0 ? 6379 : port, timeout.Token);
+            return null;
+        }
+        catch (SocketException ex)
+        {
+            return ex.Message;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return $"no answer within {ProbeTimeout.TotalSeconds:0} s";
         }
     }
 
