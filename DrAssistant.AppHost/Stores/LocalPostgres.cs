@@ -160,7 +160,7 @@ internal static partial class LocalPostgres
                 StopTimeStamp = DateTime.UtcNow,
             }));
 
-        builder.Services.AddHostedService(_ => new FastShutdown(server, binaries, asUser));
+        builder.Services.AddHostedService(_ => new FastShutdown(server, binaries, asUser, port));
 
         return builder.AddResource(database)
             .WithInitialState(new CustomResourceSnapshot
@@ -253,13 +253,26 @@ internal static partial class LocalPostgres
     /// and recover from a crash on the next run. Hosted services stop in reverse order, so this runs before Aspire stops
     /// the resources.
     /// </summary>
-    private sealed class FastShutdown(LocalPostgresResource server, PostgresBinaries binaries, string? asUser) : IHostedService
+    private sealed class FastShutdown(LocalPostgresResource server, PostgresBinaries binaries, string? asUser, int port) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
         public async Task StopAsync(CancellationToken cancellationToken)
         {
-            if (!File.Exists(Path.Combine(server.DataDirectory, "postmaster.pid")))
+            // postmaster.pid's fourth line is the server's port: stop only the server this AppHost started (another
+            // AppHost on the same data directory would have been refused, and its server is not ours to stop).
+            var pidFile = Path.Combine(server.DataDirectory, "postmaster.pid");
+            string[] lines;
+            try
+            {
+                lines = await File.ReadAllLinesAsync(pidFile, cancellationToken);
+            }
+            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or IOException or UnauthorizedAccessException)
+            {
+                return;
+            }
+
+            if (lines.Length < 4 || lines[3].Trim() != LocalStores.Invariant(port))
             {
                 return;
             }
