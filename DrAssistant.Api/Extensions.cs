@@ -1,4 +1,5 @@
 using DrAssistant;
+using DrAssistant.Api.ApiReference;
 using DrAssistant.Api.Auth;
 using DrAssistant.Api.Infrastructure;
 using DrAssistant.Api.Notes;
@@ -94,7 +95,7 @@ internal static class Extensions
             options.SerializerOptions.Converters.Add(new StorableText.DocumentConverter());
             options.SerializerOptions.Converters.Add(new Instants.OffsetRequiredConverter());
         });
-        builder.Services.AddOpenApi();
+        builder.Services.AddOpenApi(SignInDocumentation.Configure);
         return builder;
     }
 
@@ -113,7 +114,7 @@ internal static class Extensions
         app.MapOpenApi().AllowAnonymous();
         if (app.Environment.IsDevelopment())
         {
-            app.MapScalarApiReference().AllowAnonymous();
+            app.MapScalarApiReference(SignInDocumentation.ConfigureScalar).AllowAnonymous();
         }
 
         return app;

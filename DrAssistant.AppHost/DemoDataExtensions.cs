@@ -24,8 +24,7 @@ internal static class DemoDataExtensions
     public static bool AddDemoData(
         this IDistributedApplicationBuilder builder,
         IResourceBuilder<ProjectResource> migrations,
-        IResourceBuilder<IResourceWithConnectionString> postgres,
-        IResourceBuilder<IResourceWithConnectionString> mongo)
+        DrAssistantStores stores)
     {
         if (!builder.IsDemoDataEnabled())
         {
@@ -35,7 +34,9 @@ internal static class DemoDataExtensions
         var seed = builder.Configuration.GetValue<int?>(SeedKey) ?? DefaultSeed;
         builder.AddProject<Projects.DrAssistant_Seeder>(ResourceNames.Seeder)
             .WithArgs("demo", "--seed", seed.ToString(CultureInfo.InvariantCulture))
-            .WithStores(postgres, mongo)
+            // The demo has nothing to cache; without MongoDB it writes no notes.
+            .WithStores(stores.Postgres, stores.Mongo)
+            .WithDevelopmentDefaults()
             // Rows need the schema: only after the migrator has exited 0.
             .WaitForCompletion(migrations);
         return true;

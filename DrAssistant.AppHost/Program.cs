@@ -3,20 +3,28 @@ using DrAssistant.AppHost;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
-var postgres = builder.AddDrAssistantPostgres();
-var mongo = builder.AddDrAssistantMongo();
-var redis = builder.AddDrAssistantRedis();
+// Each store is a container, a local executable or an existing server (MongoDB may be off): Stores:* settings.
+var stores = builder.AddDrAssistantStores();
+if (stores is null)
+{
+    // A store has nowhere to run; why, and the ways out, are printed. Stop now rather than wait for ever.
+    return 1;
+}
 
 var migrations = builder.AddProject<Projects.DrAssistant_MigrationService>(ResourceNames.Migrations)
-    .WithStores(postgres, mongo, redis);
+    .WithStores(stores)
+    .WithDevelopmentDefaults();
 
 // A small demo clinic after the migrations: on by default in Development only (DemoData:Enabled, DemoData:Seed).
-builder.AddDemoData(migrations, postgres, mongo);
+builder.AddDemoData(migrations, stores);
 
 builder.AddProject<Projects.DrAssistant_Api>(ResourceNames.Api)
-    .WithStores(postgres, mongo, redis)
+    .WithStores(stores)
     // The API must not start on a schema that failed to migrate: WaitForCompletion needs exit code 0.
     .WaitForCompletion(migrations)
-    .WithExternalHttpEndpoints();
+    .WithExternalHttpEndpoints()
+    .WithDevelopmentDefaults()
+    .WithApiReferenceLink();
 
 builder.Build().Run();
+return 0;

@@ -39,8 +39,24 @@ public static class Extensions
         return builder;
     }
 
+    /// <summary>
+    /// Libraries that log every statement or every connection step at Information: Warning unless configured
+    /// (<c>Logging:LogLevel:Npgsql=Information</c> shows every SQL statement again).
+    /// </summary>
+    public static readonly IReadOnlyList<string> QuietLibraries = ["Npgsql", "StackExchange.Redis"];
+
     public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
+        // In code, so it holds wherever a service runs (a test host, a tool, another appsettings.json); a level set in
+        // configuration for the same category wins.
+        foreach (var category in QuietLibraries)
+        {
+            if (builder.Configuration[$"Logging:LogLevel:{category}"] is null)
+            {
+                builder.Logging.AddFilter(category, LogLevel.Warning);
+            }
+        }
+
         builder.Logging.AddOpenTelemetry(logging =>
         {
             logging.IncludeFormattedMessage = true;

@@ -1,6 +1,11 @@
+using DrAssistant.AppHost.Stores;
+
 namespace DrAssistant.AppHost.Tests;
 
-/// <summary>The application model as the AppHost builds it, inspected without starting any container.</summary>
+/// <summary>
+/// The application model as the AppHost builds it with containers, inspected without starting any (the container
+/// runtime is assumed, so these hold on a machine without one too).
+/// </summary>
 public class AppHostModelTests
 {
     [Fact]
@@ -118,7 +123,7 @@ public class AppHostModelTests
             $"--ConnectionStrings:{ResourceNames.MongoDatabase}=mongodb://db.example:27017/dr_assistant",
             $"--ConnectionStrings:{ResourceNames.Redis}=cache.example:6379");
 
-        Assert.DoesNotContain(model, r => r is ContainerResource);
+        Assert.DoesNotContain(model, r => r is ContainerResource or LocalPostgresResource or LocalRedisResource);
         foreach (var store in new[] { ResourceNames.PostgresDatabase, ResourceNames.MongoDatabase, ResourceNames.Redis })
         {
             AssertExternal(model, store);
@@ -139,22 +144,21 @@ public class AppHostModelTests
         Assert.IsType<MongoServerResource>(model.Single(r => r.Name == ResourceNames.MongoServer));
     }
 
-    private static async Task<IResourceCollection> BuildModelAsync(params string[] args)
-    {
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.DrAssistant_AppHost>(args);
-        return builder.Resources;
-    }
+    private static Task<IResourceCollection> BuildModelAsync(params string[] args) =>
+        Model.BuildAsync([$"--{ContainerRuntimeProbe.SettingKey}=assume", .. args]);
 
     private static T Single<T>(IResourceCollection model, string name) where T : IResource =>
         Assert.IsType<T>(model.Single(r => r.Name == name), exactMatch: false);
 
-    /// <summary>An existing server: a connection string from configuration, not a container.</summary>
+    /// <summary>
+    /// An existing server: a connection string from configuration, not a container; a resource of its own with a health
+    /// check, so the dashboard shows whether it answers.
+    /// </summary>
     private static void AssertExternal(IResourceCollection model, string name)
     {
         var resource = model.Single(r => r.Name == name);
-        Assert.IsAssignableFrom<IResourceWithConnectionString>(resource);
-        Assert.IsNotAssignableFrom<ContainerResource>(resource);
-        Assert.IsAssignableFrom<ParameterResource>(resource);
+        Assert.IsType<ConnectionStringResource>(resource);
+        Assert.NotEmpty(resource.Annotations.OfType<HealthCheckAnnotation>());
     }
 
     private static string ImageOf(IResourceCollection model, string name)

@@ -1,4 +1,4 @@
-using System.Text.Json;
+using DrAssistant.AppHost.Stores;
 
 namespace DrAssistant.AppHost.Tests;
 
@@ -14,7 +14,7 @@ public class DemoDataModelTests
         var wait = Assert.Single(seeder.Annotations.OfType<WaitAnnotation>(), w => w.Resource.Name == ResourceNames.Migrations);
         Assert.Equal(WaitType.WaitForCompletion, wait.WaitType);
         Assert.Equal(0, wait.ExitCode);
-        Assert.Equal(["demo", "--seed", "42"], await ArgumentsOfAsync(seeder));
+        Assert.Equal(["demo", "--seed", "42"], await Model.ArgumentsOfAsync(seeder));
     }
 
     [Fact]
@@ -42,7 +42,7 @@ public class DemoDataModelTests
     {
         var seeder = Seeder(await BuildModelAsync("--DemoData:Seed=7"));
 
-        Assert.Equal(["demo", "--seed", "7"], await ArgumentsOfAsync(seeder));
+        Assert.Equal(["demo", "--seed", "7"], await Model.ArgumentsOfAsync(seeder));
     }
 
     [Fact]
@@ -67,46 +67,15 @@ public class DemoDataModelTests
     [Fact]
     public async Task ThePublishManifestHasNoSeeder()
     {
-        var path = Path.Combine(Path.GetTempPath(), $"drassistant-manifest-{Guid.NewGuid():N}.json");
-        try
-        {
-            // Even when asked for: demo logins have no place in a deployment.
-            var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.DrAssistant_AppHost>(
-                ["--publisher", "manifest", "--output-path", path, "--DemoData:Enabled=true"]);
-            await using (var app = await builder.BuildAsync())
-            {
-                await app.RunAsync();
-            }
+        // Even when asked for: demo logins have no place in a deployment.
+        var resources = await Model.PublishAsync("--DemoData:Enabled=true");
 
-            using var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(path));
-            var resources = manifest.RootElement.GetProperty("resources");
-            Assert.True(resources.TryGetProperty(ResourceNames.Migrations, out _));
-            Assert.False(resources.TryGetProperty(ResourceNames.Seeder, out _));
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        Assert.True(resources.TryGetProperty(ResourceNames.Migrations, out _));
+        Assert.False(resources.TryGetProperty(ResourceNames.Seeder, out _));
     }
 
-    private static async Task<IResourceCollection> BuildModelAsync(params string[] args)
-    {
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.DrAssistant_AppHost>(args);
-        return builder.Resources;
-    }
-
-    /// <summary>The command-line arguments the resource is given, as its callbacks produce them.</summary>
-    private static async Task<string[]> ArgumentsOfAsync(ProjectResource resource)
-    {
-        var arguments = new List<object>();
-        var context = new CommandLineArgsCallbackContext(arguments, resource, CancellationToken.None);
-        foreach (var callback in resource.Annotations.OfType<CommandLineArgsCallbackAnnotation>())
-        {
-            await callback.Callback(context);
-        }
-
-        return [.. arguments.Select(a => a.ToString()!)];
-    }
+    private static Task<IResourceCollection> BuildModelAsync(params string[] args) =>
+        Model.BuildAsync([$"--{ContainerRuntimeProbe.SettingKey}=assume", .. args]);
 
     private static ProjectResource Seeder(IResourceCollection model) =>
         Assert.IsType<ProjectResource>(model.Single(r => r.Name == ResourceNames.Seeder));
