@@ -1,5 +1,7 @@
+using System.Reflection;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Mvc;
 
 namespace DrAssistant.Api.Infrastructure;
@@ -12,11 +14,13 @@ namespace DrAssistant.Api.Infrastructure;
 /// </summary>
 public static partial class BadRequests
 {
-    public static ProblemDetails Describe(BadHttpRequestException bad)
+    /// <param name="bad">What the binder threw.</param>
+    /// <param name="endpoint">The endpoint that refused it: its body type tells what a field should have been.</param>
+    public static ProblemDetails Describe(BadHttpRequestException bad, Endpoint? endpoint)
     {
         if (bad.InnerException is JsonException json)
         {
-            return FromJson(json);
+            return FromJson(json, endpoint?.Metadata.GetMetadata<IAcceptsMetadata>()?.RequestType);
         }
 
         var message = bad.Message;
@@ -50,15 +54,20 @@ public static partial class BadRequests
         };
     }
 
-    private static ProblemDetails FromJson(JsonException json)
+    private static ProblemDetails FromJson(JsonException json, Type? bodyType)
     {
         // "$.items[0].dose" -> "items[0].dose": the field as the client wrote it.
         var field = string.IsNullOrEmpty(json.Path) || json.Path == "$" ? null : json.Path.TrimStart('$', '.');
         var message = json.Message;
         if (NotConverted().Match(message) is { Success: true } converted)
         {
-            var kind = Kind(converted.Groups["type"].Value);
-            return field is null ? Invalid("body", $"The body must be {kind}.") : Invalid(field, $"{field} must be {kind}.");
+            // The serializer names the type it was reading, which for a record is the record, not the field: the
+            // field's own type is found by following the path through the body's type.
+            var expected = bodyType is null ? null : TypeAt(bodyType, field);
+            var kind = expected is not null ? Kind(expected) : field is null ? Kind(converted.Groups["type"].Value) : null;
+            return field is null
+                ? Invalid("body", $"The body must be {kind}.")
+                : Invalid(field, kind is null ? $"{field} has the wrong type." : $"{field} must be {kind}.");
         }
 
         if (message.Contains("maximum configured depth", StringComparison.Ordinal))
@@ -70,6 +79,54 @@ public static partial class BadRequests
             ? $" (line {line + 1}, position {position + 1})"
             : string.Empty;
         return Invalid("body", $"The body is not valid JSON{at}.");
+    }
+
+    /// <summary>The type of the value at a JSON path ("items[0].dose") within <paramref name="root"/>, or null.</summary>
+    private static Type? TypeAt(Type root, string? path)
+    {
+        var type = root;
+        foreach (Match step in PathStep().Matches(path ?? string.Empty))
+        {
+            if (step.Groups["index"].Success)
+            {
+                type = ElementType(type);
+            }
+            else
+            {
+                var name = step.Groups["name"].Value;
+                type = type.GetProperty(name, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase)?.PropertyType;
+            }
+
+            if (type is null)
+            {
+                return null;
+            }
+        }
+
+        return type;
+    }
+
+    private static Type? ElementType(Type type)
+    {
+        type = System.Nullable.GetUnderlyingType(type) ?? type;
+        if (type.IsArray)
+        {
+            return type.GetElementType();
+        }
+
+        return type.GetInterfaces().Append(type)
+            .FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IEnumerable<>))?.GetGenericArguments()[0];
+    }
+
+    private static string Kind(Type type)
+    {
+        type = System.Nullable.GetUnderlyingType(type) ?? type;
+        if (type != typeof(string) && ElementType(type) is not null && !type.Name.StartsWith("Dictionary", StringComparison.Ordinal))
+        {
+            return "a list";
+        }
+
+        return Kind(type.Name);
     }
 
     /// <summary>What a value of the binder's or serializer's type looks like to a client.</summary>
@@ -126,4 +183,8 @@ public static partial class BadRequests
 
     [GeneratedRegex(@"^(Nullable<(?<inner>.+)>|System\.Nullable`1\[(?<inner>.+)\])$")]
     private static partial Regex Nullable();
+
+    /// <summary>A step of a JSON path as the serializer writes it: a name, or an index in brackets.</summary>
+    [GeneratedRegex(@"(?<name>[A-Za-z_][A-Za-z0-9_]*)|\[(?<index>\d+)\]")]
+    private static partial Regex PathStep();
 }

@@ -18,7 +18,7 @@ public sealed class ApiExceptionHandler(IProblemDetailsService problemDetails, I
         var problem = exception switch
         {
             // Named fields and rules, never the binder's or serializer's own words (they name .NET types).
-            BadHttpRequestException bad => BadRequests.Describe(bad),
+            BadHttpRequestException bad => BadRequests.Describe(bad, context.Features.Get<IExceptionHandlerFeature>()?.Endpoint),
             PostgresException postgres when DbErrors.IsConflict(postgres) => DbErrors.Conflict(postgres).Value,
             PostgresException postgres when DbErrors.IsInvalid(postgres) => DbErrors.Invalid(postgres).ProblemDetails,
             PostgresException { SqlState: "57014" } => Unavailable("The database did not answer in time."),
