@@ -35,6 +35,9 @@ internal static class DemoDataExtensions
         var seed = builder.Configuration.GetValue<int?>(SeedKey) ?? DefaultSeed;
         builder.AddProject<Projects.DrAssistant_Seeder>(ResourceNames.Seeder)
             .WithArgs("demo", "--seed", seed.ToString(CultureInfo.InvariantCulture))
+            // The seeder refuses any environment but Development: it runs in the AppHost's own, never a weaker one
+            // (and is never given --allow-outside-development).
+            .WithEnvironment("DOTNET_ENVIRONMENT", builder.Environment.EnvironmentName)
             .WithStores(postgres, mongo)
             // Rows need the schema: only after the migrator has exited 0.
             .WaitForCompletion(migrations);
