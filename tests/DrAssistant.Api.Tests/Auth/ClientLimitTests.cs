@@ -162,3 +162,32 @@ public sealed class ClientAddressFilter : IStartupFilter
         next(app);
     };
 }
+
+/// <summary>A locked account unlocks by itself when its window ends (a short window here).</summary>
+public sealed class LockExpiryTests(LockExpiryTests.TwoSecondWindow api) : IClassFixture<LockExpiryTests.TwoSecondWindow>
+{
+    [Fact]
+    public async Task ALockedAccountSignsInAgainOnceItsWindowHasPassed()
+    {
+        var doctor = await api.Seed.DoctorAsync();
+        await using var connection = await api.Db.OpenConnectionAsync();
+        var username = await Dapper.SqlMapper.ExecuteScalarAsync<string>(connection, "SELECT username FROM users WHERE id = @doctor", new { doctor });
+        for (var i = 0; i < 5; i++)
+        {
+            await api.CreateClient().PostJsonAsync("/api/auth/login", new { username, password = $"guess {i}" });
+        }
+
+        var locked = await api.CreateClient().PostJsonAsync("/api/auth/login", new { username, password = Seed.Password });
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        var later = await api.CreateClient().PostJsonAsync("/api/auth/login", new { username, password = Seed.Password });
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, locked.StatusCode);
+        Assert.InRange(locked.Headers.RetryAfter?.Delta ?? TimeSpan.Zero, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2));
+        Assert.Equal(HttpStatusCode.OK, later.StatusCode);
+    }
+
+    public sealed class TwoSecondWindow : ApiFactory
+    {
+        protected override Dictionary<string, string?> Settings => new() { ["Sessions:FailureWindow"] = "00:00:02" };
+    }
+}
