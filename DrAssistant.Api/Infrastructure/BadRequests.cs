@@ -70,6 +70,18 @@ public static partial class BadRequests
                 : Invalid(field, kind is null ? $"{field} has the wrong type." : $"{field} must be {kind}.");
         }
 
+        if (MissingRequired().Match(message) is { Success: true } missing)
+        {
+            // A member the type requires: named by its full path ("content.plan.medications[0].name").
+            var errors = missing.Groups["names"].Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                .Select(name => field is null ? name.Trim('\'') : $"{field}.{name.Trim('\'')}")
+                .ToDictionary(name => name, name => new[] { $"{name} is required." });
+            if (errors.Count > 0)
+            {
+                return new HttpValidationProblemDetails(errors) { Status = StatusCodes.Status400BadRequest, Title = "One or more validation errors occurred." };
+            }
+        }
+
         if (message.Contains("maximum configured depth", StringComparison.Ordinal))
         {
             return Invalid(field ?? "body", "The body is nested too deeply.");
@@ -180,6 +192,9 @@ public static partial class BadRequests
 
     [GeneratedRegex(@"could not be converted to (?<type>[^ ]+?)\.?(?: |$)")]
     private static partial Regex NotConverted();
+
+    [GeneratedRegex(@"missing required properties including: (?<names>.+?)\.?(?: Path:|$)")]
+    private static partial Regex MissingRequired();
 
     [GeneratedRegex(@"^(Nullable<(?<inner>.+)>|System\.Nullable`1\[(?<inner>.+)\])$")]
     private static partial Regex Nullable();

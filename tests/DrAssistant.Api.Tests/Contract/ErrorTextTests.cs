@@ -50,6 +50,23 @@ public sealed class ErrorTextTests(ApiFactory api) : IClassFixture<ApiFactory>, 
     }
 
     [Fact]
+    public async Task AMissingRequiredMemberIsNamedByItsPath()
+    {
+        var (_, nurse) = await api.NewClientAsync("nurse");
+
+        var response = await nurse.PostJsonAsync("/api/notes", new
+        {
+            encounterId = Guid.NewGuid(),
+            content = new { plan = new { medications = new[] { new { dosage = "75 mg" } } } },
+        });
+
+        var body = await AssertCleanAsync(response, HttpStatusCode.BadRequest);
+        var (field, messages) = body.GetProperty("errors").EnumerateObject().Select(e => (e.Name, e.Value)).Single();
+        Assert.StartsWith("content.plan.medications[0].", field, StringComparison.Ordinal);
+        Assert.Equal($"{field} is required.", messages[0].GetString());
+    }
+
+    [Fact]
     public async Task ABodyThatIsNotJsonIs415()
     {
         var response = await _client.PostAsync("/api/patients", new StringContent("firstName=A", Encoding.UTF8, "text/plain"));
