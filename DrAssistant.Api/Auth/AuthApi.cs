@@ -42,9 +42,9 @@ public static class AuthApi
         }
 
         var username = request.Username!.Trim();
+        Account? account = null;
         try
         {
-            Account? account;
             // The connection goes back to the pool before the (possibly queued) hash: a flood of sign-ins must not
             // hold the pool.
             await using (var connection = await db.OpenConnectionAsync(cancellationToken))
@@ -103,7 +103,24 @@ public static class AuthApi
         }
         catch (PasswordHashingBusyException)
         {
+            if (account is not null)
+            {
+                await RefundQuietlyAsync(throttle, account.Username);
+            }
+
             return AuthProblems.Busy(context);
+        }
+    }
+
+    /// <summary>Gives back an attempt that was never checked; if Redis fails now, the attempt simply stays counted.</summary>
+    internal static async Task RefundQuietlyAsync(LoginThrottle throttle, string username)
+    {
+        try
+        {
+            await throttle.RefundAsync(username);
+        }
+        catch (SessionStoreUnavailableException)
+        {
         }
     }
 

@@ -35,6 +35,14 @@ public sealed class LoginThrottle(IConnectionMultiplexer redis, IOptions<Session
         return 0
         """;
 
+    // An attempt counted but never checked (no hash slot free) is given back, so a busy server locks nobody out.
+    private const string RefundScript = """
+        if redis.call('GET', KEYS[1]) and tonumber(redis.call('GET', KEYS[1])) > 0 then
+          redis.call('DECR', KEYS[1])
+        end
+        return 0
+        """;
+
     public static string Normalize(string username) => username.Trim().ToLowerInvariant();
 
     public static string Key(string username) => $"login-failures:{Normalize(username)}";
@@ -50,6 +58,10 @@ public sealed class LoginThrottle(IConnectionMultiplexer redis, IOptions<Session
             [settings.MaxFailedLogins, (long)settings.FailureWindow.TotalMilliseconds, accountExists ? "1" : "0"]));
         return wait > 0 ? TimeSpan.FromMilliseconds(wait) : null;
     }
+
+    /// <summary>Gives back an attempt that was counted but whose password was never checked.</summary>
+    public Task RefundAsync(string username) =>
+        SessionStore.Guard(() => redis.GetDatabase().ScriptEvaluateAsync(RefundScript, [Key(username)]));
 
     /// <summary>A successful check, or an administrator's unlock: the count starts again.</summary>
     public Task ResetAsync(string username) => SessionStore.Guard(() => redis.GetDatabase().KeyDeleteAsync(Key(username)));

@@ -283,6 +283,12 @@ public static class UsersApi
         }
         catch (PasswordHashingBusyException)
         {
+            if (own)
+            {
+                // Counted, but no wrong password was seen: a busy server must not lock the account.
+                await AuthApi.RefundQuietlyAsync(throttle, account.Username);
+            }
+
             return AuthProblems.Busy(context);
         }
     }
