@@ -87,13 +87,15 @@ public sealed class SessionStore(IConnectionMultiplexer redis, IOptions<SessionO
     public async Task<(string Token, Session Session)> CreateAsync(Guid userId, string role)
     {
         var token = Base64Url(RandomNumberGenerator.GetBytes(32));
-        var now = time.GetUtcNow().ToUnixTimeSeconds();
-        var session = new Session(userId, role, now, now + (long)options.Value.IdleTimeout.TotalSeconds, now, Permissions.For(role));
+        var instant = time.GetUtcNow();
+        var now = instant.ToUnixTimeSeconds();
+        var expires = SecondAtOrAfter(instant + options.Value.IdleTimeout);
+        var session = new Session(userId, role, now, expires, now, Permissions.For(role));
         var id = SessionIdOf(token);
         await Guard(async () =>
         {
             var batch = redis.GetDatabase().CreateTransaction();
-            _ = batch.StringSetAsync(SessionKey(id), JsonSerializer.Serialize(session), options.Value.IdleTimeout);
+            _ = batch.StringSetAsync(SessionKey(id), JsonSerializer.Serialize(session), Until(expires, instant));
             _ = batch.SetAddAsync(UserSessionsKey(userId), id);
             _ = batch.KeyExpireAsync(UserSessionsKey(userId), options.Value.MaxLifetime);
             await batch.ExecuteAsync();
@@ -117,7 +119,8 @@ public sealed class SessionStore(IConnectionMultiplexer redis, IOptions<SessionO
         }
 
         var session = JsonSerializer.Deserialize<Session>((string)value!)!;
-        var now = time.GetUtcNow().ToUnixTimeSeconds();
+        var instant = time.GetUtcNow();
+        var now = instant.ToUnixTimeSeconds();
         if (session.Expires <= now)
         {
             await Guard(() => db.KeyDeleteAsync(SessionKey(id)));
@@ -127,12 +130,12 @@ public sealed class SessionStore(IConnectionMultiplexer redis, IOptions<SessionO
         if (now - session.LastActivity >= options.Value.ActivityResolution.TotalSeconds)
         {
             var hardLimit = session.Created + (long)options.Value.MaxLifetime.TotalSeconds;
-            var expires = Math.Min(now + (long)options.Value.IdleTimeout.TotalSeconds, hardLimit);
+            var expires = Math.Min(SecondAtOrAfter(instant + options.Value.IdleTimeout), hardLimit);
             var touched = session with { LastActivity = now, Expires = expires };
             // SET … XX: only while the key still exists. A session ended since the GET above stays ended; a refresh
             // must never write it back.
             var written = await Guard(() => db.StringSetAsync(
-                SessionKey(id), JsonSerializer.Serialize(touched), TimeSpan.FromSeconds(Math.Max(1, expires - now)), When.Exists));
+                SessionKey(id), JsonSerializer.Serialize(touched), Until(expires, instant), When.Exists));
             if (!written)
             {
                 return null;
@@ -180,6 +183,16 @@ public sealed class SessionStore(IConnectionMultiplexer redis, IOptions<SessionO
             throw new SessionStoreUnavailableException(ex);
         }
     }
+
+    /// <summary>
+    /// The design keeps Unix seconds: an expiry is rounded up to a whole second, so an idle timeout is never cut short
+    /// by the fraction of the second in which the session was last used.
+    /// </summary>
+    private static long SecondAtOrAfter(DateTimeOffset instant) => (long)Math.Ceiling(instant.ToUnixTimeMilliseconds() / 1000.0);
+
+    /// <summary>The key's time to live: until <paramref name="expires"/> (at least a millisecond, as Redis requires).</summary>
+    private static TimeSpan Until(long expires, DateTimeOffset instant) =>
+        TimeSpan.FromMilliseconds(Math.Max(1, (DateTimeOffset.FromUnixTimeSeconds(expires) - instant).TotalMilliseconds));
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }
