@@ -81,6 +81,7 @@ internal static class Extensions
         builder.Services.AddHostedService<CacheInvalidationRetry>();
 
         builder.AddSessionAuthentication();
+        builder.AddSecurityHeaders();
         builder.Services.AddOptions<BootstrapOptions>().BindConfiguration(BootstrapOptions.SectionName);
 
         builder.Services.AddProblemDetails();
@@ -109,11 +110,15 @@ internal static class Extensions
         options.SyncTimeout = 1000;
     }
 
+    /// <summary>
+    /// The OpenAPI document and Scalar describe every endpoint to whoever asks: served in Development, elsewhere only
+    /// when <c>Api:ExposeOpenApi</c> is true.
+    /// </summary>
     public static WebApplication MapOpenApiWithUi(this WebApplication app)
     {
-        app.MapOpenApi().AllowAnonymous();
-        if (app.Environment.IsDevelopment())
+        if (app.Environment.IsDevelopment() || app.Configuration.GetValue<bool>("Api:ExposeOpenApi"))
         {
+            app.MapOpenApi().AllowAnonymous();
             app.MapScalarApiReference(SignInDocumentation.ConfigureScalar).AllowAnonymous();
         }
 

@@ -34,7 +34,9 @@ internal static class DemoDataExtensions
         var seed = builder.Configuration.GetValue<int?>(SeedKey) ?? DefaultSeed;
         builder.AddProject<Projects.DrAssistant_Seeder>(ResourceNames.Seeder)
             .WithArgs("demo", "--seed", seed.ToString(CultureInfo.InvariantCulture))
-            // The demo has nothing to cache; without MongoDB it writes no notes.
+            // The seeder refuses any environment but Development: it runs in the AppHost's own, never a weaker one
+            // (and is never given --allow-outside-development).
+            .WithEnvironment("DOTNET_ENVIRONMENT", builder.Environment.EnvironmentName)
             .WithStores(stores.Postgres, stores.Mongo)
             .WithDevelopmentDefaults()
             // Rows need the schema: only after the migrator has exited 0.

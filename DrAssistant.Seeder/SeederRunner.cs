@@ -26,7 +26,7 @@ internal sealed class SeederRunner(DemoSeeder demo, Generator generator, ILogger
         {
             report.ExitCode = command.Verb switch
             {
-                SeederVerb.Demo => await demo.RunAsync(command.Seed, report, cancellationToken),
+                SeederVerb.Demo => await demo.RunAsync(command.Seed, command.AllowOutsideDevelopment, report, cancellationToken),
                 SeederVerb.Generate => await generator.RunAsync(command, report, command.Json ? TextWriter.Null : output, cancellationToken),
                 _ => ExitCodes.BadArguments,
             };

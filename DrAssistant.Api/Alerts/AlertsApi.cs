@@ -51,8 +51,8 @@ public static class AlertsApi
     {
         var alerts = app.MapGroup("/api/alerts").WithTags("Alerts");
         alerts.MapGet("/", ListAlerts).RequireAuthorization(Permissions.ReadAlerts)
-            .WithSummary("Your alerts (userId defaults to you; only administrators read others'), most severe first, then newest, paged");
-        alerts.MapGet("/{id:guid}", GetAlert).RequireAuthorization(Permissions.ReadAlerts).WithSummary("One alert");
+            .WithSummary("Your alerts, most severe first, then newest, paged (alerts carry clinical details: only their recipient reads them)");
+        alerts.MapGet("/{id:guid}", GetAlert).RequireAuthorization(Permissions.ReadAlerts).WithSummary("One of your alerts");
         alerts.MapPost("/", RaiseAlert).RequireAuthorization(Permissions.WriteAlerts).WithSummary("Raise an alert for a user");
         alerts.MapPost("/{id:guid}/read", MarkRead).RequireAuthorization(Permissions.ReadAlerts).WithSummary("Mark an alert read (again is harmless)");
         return app;
@@ -61,8 +61,10 @@ public static class AlertsApi
     public static async Task<Results<Ok<PagedList<Alert>>, ValidationProblem, ForbidHttpResult>> ListAlerts(
         NpgsqlDataSource db, ClaimsPrincipal user, Guid? userId, bool? unreadOnly, int? page, int? pageSize, CancellationToken cancellationToken)
     {
+        // Alerts name patients and results: read by their recipient alone, administrators included (they manage
+        // accounts, not clinical content).
         userId ??= user.Id();
-        if (!user.IsSelfOrAdmin(userId.Value))
+        if (userId != user.Id())
         {
             return TypedResults.Forbid();
         }
@@ -94,7 +96,7 @@ public static class AlertsApi
             return TypedResults.NotFound();
         }
 
-        return user.IsSelfOrAdmin(alert.UserId) ? TypedResults.Ok(alert) : TypedResults.Forbid();
+        return alert.UserId == user.Id() ? TypedResults.Ok(alert) : TypedResults.Forbid();
     }
 
     public static async Task<Results<Created<Alert>, ValidationProblem>> RaiseAlert(
@@ -107,7 +109,9 @@ public static class AlertsApi
             .Required("title", request.Title, 100)
             .Required("message", request.Message, 10_000)
             .MaxLength("source", request.Source, 50)
-            .MaxLength("actionUrl", request.ActionUrl, 255);
+            .MaxLength("actionUrl", request.ActionUrl, 255)
+            .When(request.ActionUrl is not null && !IsSafeLink(request.ActionUrl), "actionUrl",
+                "actionUrl must be a path on this site (such as /patients/…) or an http(s) URL.");
         if (!validation.IsValid)
         {
             return TypedResults.ValidationProblem(validation.Errors);
@@ -157,6 +161,34 @@ public static class AlertsApi
 
         await cache.RemoveFamiliesAsync(CacheKeys.DoctorDashboards(alert.UserId));
         return TypedResults.Ok(alert);
+    }
+
+    /// <summary>
+    /// A link a client may follow: a relative reference (a path such as <c>/patients/…</c> or <c>labs/42</c>, no scheme)
+    /// or an http(s) URL. Never <c>javascript:</c>, <c>data:</c> and the like, nor a protocol-relative <c>//host</c> or
+    /// anything with a backslash (browsers read <c>/\host</c> as another site), nor whitespace or control characters
+    /// (browsers strip some of them before reading the scheme), nor credentials in the URL.
+    /// </summary>
+    public static bool IsSafeLink(string url)
+    {
+        if (url.Length == 0 || url.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)) || url.Contains('\\', StringComparison.Ordinal)
+            || url.StartsWith("//", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        // Without a ':' before the first '/', '?' or '#' there is no scheme: a reference within this site.
+        var end = url.IndexOfAny(['/', '?', '#']);
+        if (!(end < 0 ? url : url[..end]).Contains(':', StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        return Uri.TryCreate(url, UriKind.Absolute, out var uri)
+            && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)
+            && url.StartsWith(uri.Scheme + "://", StringComparison.OrdinalIgnoreCase)
+            && !string.IsNullOrEmpty(uri.Host)
+            && string.IsNullOrEmpty(uri.UserInfo);
     }
 
     public static async Task<Alert?> FindAsync(NpgsqlConnection connection, Guid id, CancellationToken cancellationToken) =>

@@ -23,7 +23,8 @@ public static class AuthApi
     public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder app)
     {
         var auth = app.MapGroup("/api/auth").WithTags("Authentication");
-        auth.MapPost("/login", Login).AllowAnonymous()
+        auth.MapPost("/login", Login).AllowAnonymous().RequireRateLimiting(AuthExtensions.LoginRateLimitPolicy)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests).ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("Sign in with username and password; returns a bearer token and its expiry");
         auth.MapPost("/logout", Logout).WithSummary("End this session");
         auth.MapGet("/me", GetMe).WithSummary("The signed-in user and their permissions");
@@ -31,7 +32,8 @@ public static class AuthApi
     }
 
     public static async Task<Results<Ok<LoginResponse>, ValidationProblem, UnauthorizedHttpResult, ProblemHttpResult>> Login(
-        LoginRequest request, NpgsqlDataSource db, SessionStore sessions, ILogger<SessionStore> logger, CancellationToken cancellationToken)
+        LoginRequest request, HttpContext context, NpgsqlDataSource db, SessionStore sessions, LoginThrottle throttle,
+        PasswordHashing hashing, ILogger<SessionStore> logger, CancellationToken cancellationToken)
     {
         var validation = new Validation().Required("username", request.Username, 50).Required("password", request.Password, 128);
         if (!validation.IsValid)
@@ -39,39 +41,58 @@ public static class AuthApi
             return TypedResults.ValidationProblem(validation.Errors);
         }
 
+        var username = request.Username!.Trim();
+        Account? account = null;
         try
         {
-            if (await sessions.ThrottledForAsync(request.Username!) is { } wait)
+            // The connection goes back to the pool before the (possibly queued) hash: a flood of sign-ins must not
+            // hold the pool.
+            await using (var connection = await db.OpenConnectionAsync(cancellationToken))
             {
-                return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many failed logins",
-                    detail: $"Try again in {Math.Ceiling(wait.TotalMinutes)} minutes.", extensions: new Dictionary<string, object?> { ["retryAfterSeconds"] = (int)wait.TotalSeconds });
+                // One login per name whatever its case (the database's lower(username) index); an exact match first
+                // should two rows ever differ only by case.
+                account = await connection.QuerySingleOrDefaultAsync<Account>(new CommandDefinition("""
+                    SELECT id, username, role, password_hash FROM users
+                    WHERE lower(username) = lower(@username) AND status = 'active'
+                    ORDER BY username = @username DESC, id
+                    LIMIT 1
+                    """, new { username }, cancellationToken: cancellationToken));
             }
 
-            await using var connection = await db.OpenConnectionAsync(cancellationToken);
-            var account = await connection.QuerySingleOrDefaultAsync<Account>(new CommandDefinition(
-                "SELECT id, role, password_hash FROM users WHERE username = @Username AND status = 'active'",
-                request, cancellationToken: cancellationToken));
-            var valid = Passwords.Verify(account?.PasswordHash ?? DecoyHash, request.Password!) && account is not null;
+            // Counted before the check, atomically: parallel attempts can never check more passwords than the limit.
+            if (await throttle.CountAttemptAsync(account?.Username ?? username, account is not null) is { } wait)
+            {
+                logger.LogWarning("Sign-in refused for {Username}: locked after too many attempts", username);
+                return AuthProblems.Locked(context, wait, "Too many sign-in attempts for this account.");
+            }
+
+            var valid = await hashing.VerifyAsync(account?.PasswordHash ?? DecoyHash, request.Password!, cancellationToken) && account is not null;
             if (!valid)
             {
-                await sessions.RecordFailureAsync(request.Username!);
-                logger.LogInformation("Failed login for {Username}", request.Username);
+                logger.LogInformation("Failed login for {Username}", username);
                 return TypedResults.Unauthorized();
             }
 
             var (token, session) = await sessions.CreateAsync(account!.Id, account.Role);
-            var user = await connection.QuerySingleOrDefaultAsync<UserProfile>(new CommandDefinition("""
-                UPDATE users SET last_login_at = now() WHERE id = @Id AND status = 'active'
-                RETURNING id, username, email, full_name, role, specialty, phone, profile_image_url, created_at, last_login_at, status, preferences
-                """, account, cancellationToken: cancellationToken));
+            UserProfile? user;
+            await using (var connection = await db.OpenConnectionAsync(cancellationToken))
+            {
+                // The row as it was checked: deactivated, given another role or another password since (each of which
+                // ended the user's sessions, maybe before this one existed), the new session must not outlive this instant.
+                user = await connection.QuerySingleOrDefaultAsync<UserProfile>(new CommandDefinition("""
+                    UPDATE users SET last_login_at = now()
+                    WHERE id = @Id AND status = 'active' AND role = @Role AND password_hash = @PasswordHash
+                    RETURNING id, username, email, full_name, role, specialty, phone, profile_image_url, created_at, last_login_at, status, preferences
+                    """, account, cancellationToken: cancellationToken));
+            }
+
             if (user is null)
             {
-                // Deactivated while signing in: the session must not outlive this instant.
                 await sessions.EndAsync(token, account.Id);
                 return TypedResults.Unauthorized();
             }
 
-            await sessions.ClearFailuresAsync(request.Username!);
+            await throttle.ResetAsync(account.Username);
             return TypedResults.Ok(new LoginResponse(token, DateTimeOffset.FromUnixTimeSeconds(session.Expires), user, session.Permissions));
         }
         catch (SessionStoreUnavailableException)
@@ -79,6 +100,27 @@ public static class AuthApi
             // Without Redis there can be no session: refuse rather than let anyone in.
             return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service unavailable",
                 detail: "Sign-in is unavailable: the session store cannot be reached.");
+        }
+        catch (PasswordHashingBusyException)
+        {
+            if (account is not null)
+            {
+                await RefundQuietlyAsync(throttle, account.Username);
+            }
+
+            return AuthProblems.Busy(context);
+        }
+    }
+
+    /// <summary>Gives back an attempt that was never checked; if Redis fails now, the attempt simply stays counted.</summary>
+    internal static async Task RefundQuietlyAsync(LoginThrottle throttle, string username)
+    {
+        try
+        {
+            await throttle.RefundAsync(username);
+        }
+        catch (SessionStoreUnavailableException)
+        {
         }
     }
 
@@ -104,5 +146,28 @@ public static class AuthApi
             : TypedResults.Ok(new Me(profile, user.Role(), user.FindAll(CurrentUser.PermissionClaim).Select(c => c.Value).ToList()));
     }
 
-    private sealed record Account(Guid Id, string Role, string PasswordHash);
+    private sealed record Account(Guid Id, string Username, string Role, string PasswordHash);
+}
+
+/// <summary>The refusals of sign-in and password checks, each saying when to come back.</summary>
+public static class AuthProblems
+{
+    public static ProblemHttpResult Locked(HttpContext context, TimeSpan wait, string title)
+    {
+        var seconds = (int)Math.Max(1, Math.Ceiling(wait.TotalSeconds));
+        context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: title,
+            detail: $"Try again in {Math.Ceiling(seconds / 60.0)} minute(s), or ask an administrator to unlock the account.",
+            extensions: new Dictionary<string, object?> { ["retryAfterSeconds"] = seconds });
+    }
+
+    public static ProblemHttpResult Busy(HttpContext context)
+    {
+        context.Response.Headers.RetryAfter = "1";
+        return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service busy",
+            detail: "Too many password checks are waiting; try again in a moment.");
+    }
+
+    public static ProblemHttpResult SessionStoreUnavailable(string detail) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service unavailable", detail: detail);
 }

@@ -11,6 +11,9 @@ public static class CurrentUser
     public static Guid Id(this ClaimsPrincipal user) =>
         Guid.TryParse(user.FindFirstValue(ClaimTypes.NameIdentifier), out var id) ? id : Guid.Empty;
 
+    /// <summary>The id of the session this request came with.</summary>
+    public static string? SessionId(this ClaimsPrincipal user) => user.FindFirstValue(SessionClaim);
+
     public static string Role(this ClaimsPrincipal user) => user.FindFirstValue(ClaimTypes.Role) ?? string.Empty;
 
     public static bool Can(this ClaimsPrincipal user, string permission) => user.HasClaim(PermissionClaim, permission);

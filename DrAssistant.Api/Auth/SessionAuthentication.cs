@@ -1,5 +1,9 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
+using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Infrastructure;
@@ -125,10 +129,19 @@ public sealed class PermissionResultHandler : IAuthorizationMiddlewareResultHand
 
 public static class AuthExtensions
 {
+    /// <summary>The per-client limit on sign-in attempts (ASP.NET Core's rate limiter, keyed by client address).</summary>
+    public const string LoginRateLimitPolicy = "login-per-client";
+
     public static IHostApplicationBuilder AddSessionAuthentication(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<SessionOptions>().BindConfiguration(SessionOptions.SectionName);
+        builder.Services.AddOptions<SessionOptions>().BindConfiguration(SessionOptions.SectionName)
+            .Validate(o => o.MaxFailedLogins > 0 && o.FailureWindow > TimeSpan.Zero, "Sessions:MaxFailedLogins and Sessions:FailureWindow must be more than 0.")
+            .Validate(o => o.ClientLoginLimit > 0 && o.ClientLoginWindow > TimeSpan.Zero, "Sessions:ClientLoginLimit and Sessions:ClientLoginWindow must be more than 0.")
+            .Validate(o => o.MaxConcurrentPasswordHashes > 0 && o.PasswordHashQueueLimit >= 0, "Sessions:MaxConcurrentPasswordHashes must be more than 0 and Sessions:PasswordHashQueueLimit at least 0.")
+            .ValidateOnStart();
         builder.Services.AddSingleton<SessionStore>();
+        builder.Services.AddSingleton<LoginThrottle>();
+        builder.Services.AddSingleton<PasswordHashing>();
         builder.Services.AddAuthentication(SessionAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorization(options =>
@@ -141,7 +154,68 @@ public static class AuthExtensions
             }
         });
         builder.Services.AddSingleton<IAuthorizationMiddlewareResultHandler, PermissionResultHandler>();
+        builder.Services.AddRateLimiter(options =>
+        {
+            // One client can neither try a clinic's usernames quickly (locking them all out) nor keep the CPU busy
+            // hashing: a sliding window of attempts per address, before any database or Redis work.
+            options.AddPolicy(LoginRateLimitPolicy, context =>
+            {
+                var settings = context.RequestServices.GetRequiredService<IOptions<SessionOptions>>().Value;
+                return RateLimitPartition.GetSlidingWindowLimiter(ClientAddress.Of(context), _ => new SlidingWindowRateLimiterOptions
+                {
+                    PermitLimit = settings.ClientLoginLimit,
+                    Window = settings.ClientLoginWindow,
+                    SegmentsPerWindow = 6,
+                    QueueLimit = 0,
+                });
+            });
+            options.OnRejected = async (rejected, _) =>
+            {
+                var context = rejected.HttpContext;
+                var settings = context.RequestServices.GetRequiredService<IOptions<SessionOptions>>().Value;
+                var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : settings.ClientLoginWindow / 6;
+                context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+                context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+                await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = context,
+                    ProblemDetails = new ProblemDetails
+                    {
+                        Status = StatusCodes.Status429TooManyRequests,
+                        Title = "Too many sign-in attempts from this address",
+                        Detail = $"At most {settings.ClientLoginLimit} sign-in attempts per {settings.ClientLoginWindow.TotalMinutes:0.#} minute(s) from one address.",
+                    },
+                });
+            };
+        });
         builder.Services.AddHostedService<DevelopmentAdminBootstrap>();
         return builder;
+    }
+}
+
+/// <summary>The key of the per-client limit: the connection's address (an IPv6 client by its /64, which one host usually owns).</summary>
+public static class ClientAddress
+{
+    public static string Of(HttpContext context)
+    {
+        var address = context.Connection.RemoteIpAddress;
+        if (address is null)
+        {
+            return "unknown";
+        }
+
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
+        if (address.AddressFamily == AddressFamily.InterNetworkV6)
+        {
+            var bytes = address.GetAddressBytes();
+            Array.Clear(bytes, 8, 8);
+            return new IPAddress(bytes) + "/64";
+        }
+
+        return address.ToString();
     }
 }

@@ -20,10 +20,24 @@ public sealed class SessionOptions
     /// <summary>Activity is written back at most this often (not on every request).</summary>
     public TimeSpan ActivityResolution { get; set; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>Failed logins for one username within <see cref="FailureWindow"/> before it is throttled.</summary>
+    /// <summary>
+    /// Password checks for one account within <see cref="FailureWindow"/> before it is locked (a successful sign-in
+    /// starts the count again).
+    /// </summary>
     public int MaxFailedLogins { get; set; } = 5;
 
     public TimeSpan FailureWindow { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Sign-in attempts one client address may make within <see cref="ClientLoginWindow"/> (a sliding window).</summary>
+    public int ClientLoginLimit { get; set; } = 20;
+
+    public TimeSpan ClientLoginWindow { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Password hashes computed at once, whoever asks (PBKDF2 is CPU work: the rest of the API keeps the other cores).</summary>
+    public int MaxConcurrentPasswordHashes { get; set; } = Math.Max(1, Environment.ProcessorCount / 2);
+
+    /// <summary>Requests waiting for a hash slot; beyond this they get 503 with <c>Retry-After</c>.</summary>
+    public int PasswordHashQueueLimit { get; set; } = 64;
 }
 
 /// <summary>The value of <c>session:{sessionId}</c>; times are Unix seconds, as in the design.</summary>
@@ -41,15 +55,31 @@ public sealed class SessionStoreUnavailableException(Exception inner) : Exceptio
 /// <summary>
 /// Sessions live in Redis alone. The client holds a random token; Redis holds <c>session:{sha256(token)}</c>, so a
 /// copy of Redis gives no usable token. Each user's sessions are listed in <c>user:{id}:sessions</c>, so all of them
-/// can be ended when the user is deactivated.
+/// can be ended when the user changes (role, password, status).
 /// </summary>
 public sealed class SessionStore(IConnectionMultiplexer redis, IOptions<SessionOptions> options, TimeProvider time)
 {
-    public static string SessionKey(string sessionId) => $"session:{sessionId}";
+    private const string SessionPrefix = "session:";
+
+    /// <summary>
+    /// Ends the sessions listed for a user, all but ARGV[1] (empty: all), in one step: a session created meanwhile is
+    /// either listed before the script runs (and ended) or after it (and checked by the login against the user's row).
+    /// The session keys are built from the list, so this needs a single Redis (not a cluster), as the design has.
+    /// </summary>
+    private const string EndSessionsScript = """
+        local ended = 0
+        for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+          if id ~= ARGV[1] then
+            ended = ended + redis.call('DEL', ARGV[2] .. id)
+            redis.call('SREM', KEYS[1], id)
+          end
+        end
+        return ended
+        """;
+
+    public static string SessionKey(string sessionId) => SessionPrefix + sessionId;
 
     public static string UserSessionsKey(Guid userId) => $"user:{userId}:sessions";
-
-    private static string FailuresKey(string username) => $"login-failures:{username.ToLowerInvariant()}";
 
     /// <summary>The session id for a token: what Redis stores, never the token itself.</summary>
     public static string SessionIdOf(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
@@ -57,13 +87,15 @@ public sealed class SessionStore(IConnectionMultiplexer redis, IOptions<SessionO
     public async Task<(string Token, Session Session)> CreateAsync(Guid userId, string role)
     {
         var token = Base64Url(RandomNumberGenerator.GetBytes(32));
-        var now = time.GetUtcNow().ToUnixTimeSeconds();
-        var session = new Session(userId, role, now, now + (long)options.Value.IdleTimeout.TotalSeconds, now, Permissions.For(role));
+        var instant = time.GetUtcNow();
+        var now = instant.ToUnixTimeSeconds();
+        var expires = SecondAtOrAfter(instant + options.Value.IdleTimeout);
+        var session = new Session(userId, role, now, expires, now, Permissions.For(role));
         var id = SessionIdOf(token);
         await Guard(async () =>
         {
             var batch = redis.GetDatabase().CreateTransaction();
-            _ = batch.StringSetAsync(SessionKey(id), JsonSerializer.Serialize(session), options.Value.IdleTimeout);
+            _ = batch.StringSetAsync(SessionKey(id), JsonSerializer.Serialize(session), Until(expires, instant));
             _ = batch.SetAddAsync(UserSessionsKey(userId), id);
             _ = batch.KeyExpireAsync(UserSessionsKey(userId), options.Value.MaxLifetime);
             await batch.ExecuteAsync();
@@ -87,7 +119,8 @@ public sealed class SessionStore(IConnectionMultiplexer redis, IOptions<SessionO
         }
 
         var session = JsonSerializer.Deserialize<Session>((string)value!)!;
-        var now = time.GetUtcNow().ToUnixTimeSeconds();
+        var instant = time.GetUtcNow();
+        var now = instant.ToUnixTimeSeconds();
         if (session.Expires <= now)
         {
             await Guard(() => db.KeyDeleteAsync(SessionKey(id)));
@@ -97,9 +130,18 @@ public sealed class SessionStore(IConnectionMultiplexer redis, IOptions<SessionO
         if (now - session.LastActivity >= options.Value.ActivityResolution.TotalSeconds)
         {
             var hardLimit = session.Created + (long)options.Value.MaxLifetime.TotalSeconds;
-            var expires = Math.Min(now + (long)options.Value.IdleTimeout.TotalSeconds, hardLimit);
-            session = session with { LastActivity = now, Expires = expires };
-            await Guard(() => db.StringSetAsync(SessionKey(id), JsonSerializer.Serialize(session), TimeSpan.FromSeconds(Math.Max(1, expires - now))));
+            var expires = Math.Min(SecondAtOrAfter(instant + options.Value.IdleTimeout), hardLimit);
+            var touched = session with { LastActivity = now, Expires = expires };
+            // SET … XX: only while the key still exists. A session ended since the GET above stays ended; a refresh
+            // must never write it back.
+            var written = await Guard(() => db.StringSetAsync(
+                SessionKey(id), JsonSerializer.Serialize(touched), Until(expires, instant), When.Exists));
+            if (!written)
+            {
+                return null;
+            }
+
+            session = touched;
         }
 
         return session;
@@ -117,55 +159,40 @@ public sealed class SessionStore(IConnectionMultiplexer redis, IOptions<SessionO
         });
     }
 
-    /// <summary>Ends every session of a user (deactivation).</summary>
-    public async Task EndAllAsync(Guid userId)
-    {
-        await Guard(async () =>
-        {
-            var db = redis.GetDatabase();
-            var ids = await db.SetMembersAsync(UserSessionsKey(userId));
-            var keys = ids.Select(i => (RedisKey)SessionKey(i!)).Append(UserSessionsKey(userId)).ToArray();
-            await db.KeyDeleteAsync(keys);
-            return true;
-        });
-    }
+    /// <summary>Ends every session of a user (role change, password reset, deactivation); returns how many were live.</summary>
+    public Task<long> EndAllAsync(Guid userId) => EndSessionsAsync(userId, keep: string.Empty);
 
-    /// <summary>Whether this username has failed too often lately; how long until it may try again.</summary>
-    public async Task<TimeSpan?> ThrottledForAsync(string username)
-    {
-        var db = redis.GetDatabase();
-        var failures = await Guard(() => db.StringGetAsync(FailuresKey(username)));
-        if (!failures.HasValue || (long)failures < options.Value.MaxFailedLogins)
-        {
-            return null;
-        }
+    /// <summary>Ends every session of a user but one (your own password change keeps the session that made it).</summary>
+    public Task<long> EndAllButAsync(Guid userId, string keepSessionId) => EndSessionsAsync(userId, keepSessionId);
 
-        return await Guard(() => db.KeyTimeToLiveAsync(FailuresKey(username))) ?? options.Value.FailureWindow;
-    }
+    private Task<long> EndSessionsAsync(Guid userId, string keep) => Guard(async () => (long)await redis.GetDatabase().ScriptEvaluateAsync(
+        EndSessionsScript, [UserSessionsKey(userId)], [keep, SessionPrefix]));
 
-    public async Task RecordFailureAsync(string username)
-    {
-        var db = redis.GetDatabase();
-        var count = await Guard(() => db.StringIncrementAsync(FailuresKey(username)));
-        if (count == 1)
-        {
-            await Guard(() => db.KeyExpireAsync(FailuresKey(username), options.Value.FailureWindow));
-        }
-    }
-
-    public Task ClearFailuresAsync(string username) => Guard(() => redis.GetDatabase().KeyDeleteAsync(FailuresKey(username)));
-
-    private static async Task<T> Guard<T>(Func<Task<T>> operation)
+    /// <summary>
+    /// Any failure to reach Redis as one exception, so callers fail closed. A connection dying under a command can
+    /// also surface as a cancelled task (no caller token is ever passed to Redis here, so a cancellation is Redis's).
+    /// </summary>
+    internal static async Task<T> Guard<T>(Func<Task<T>> operation)
     {
         try
         {
             return await operation();
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (ex is RedisException or TimeoutException or OperationCanceledException or ObjectDisposedException)
         {
             throw new SessionStoreUnavailableException(ex);
         }
     }
+
+    /// <summary>
+    /// The design keeps Unix seconds: an expiry is rounded up to a whole second, so an idle timeout is never cut short
+    /// by the fraction of the second in which the session was last used.
+    /// </summary>
+    private static long SecondAtOrAfter(DateTimeOffset instant) => (long)Math.Ceiling(instant.ToUnixTimeMilliseconds() / 1000.0);
+
+    /// <summary>The key's time to live: until <paramref name="expires"/> (at least a millisecond, as Redis requires).</summary>
+    private static TimeSpan Until(long expires, DateTimeOffset instant) =>
+        TimeSpan.FromMilliseconds(Math.Max(1, (DateTimeOffset.FromUnixTimeSeconds(expires) - instant).TotalMilliseconds));
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using MongoDB.Driver;
@@ -18,8 +17,8 @@ public sealed class ApiExceptionHandler(IProblemDetailsService problemDetails, I
     {
         var problem = exception switch
         {
-            BadHttpRequestException { InnerException: JsonException json } => Validation("body", json.Path, json.Message),
-            BadHttpRequestException bad => new ProblemDetails { Status = bad.StatusCode, Title = "Bad request", Detail = bad.Message },
+            // Named fields and rules, never the binder's or serializer's own words (they name .NET types).
+            BadHttpRequestException bad => BadRequests.Describe(bad, context.Features.Get<IExceptionHandlerFeature>()?.Endpoint),
             // The request's data (class 22, 23): 400 or 409, never an outage.
             PostgresException postgres when DbErrors.IsRequestError(postgres) => DbErrors.Problem(postgres),
             PostgresException postgres when DbErrors.IsContention(postgres) =>
@@ -53,21 +52,4 @@ public sealed class ApiExceptionHandler(IProblemDetailsService problemDetails, I
 
     private static ProblemDetails Unavailable(string detail) =>
         new() { Status = StatusCodes.Status503ServiceUnavailable, Title = "Service unavailable", Detail = detail };
-
-    private static HttpValidationProblemDetails Validation(string fallback, string? path, string message)
-    {
-        // "$.startTime" -> "startTime": the field as the client wrote it.
-        var field = string.IsNullOrEmpty(path) || path == "$" ? fallback : path.TrimStart('$', '.');
-        return new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [Shorten(message)] })
-        {
-            Status = StatusCodes.Status400BadRequest,
-            Title = "One or more validation errors occurred.",
-        };
-    }
-
-    private static string Shorten(string message)
-    {
-        var end = message.IndexOf(" Path:", StringComparison.Ordinal);
-        return end > 0 ? message[..end] : message;
-    }
 }

@@ -34,12 +34,12 @@ public static class Instants
         {
             if (reader.TokenType != JsonTokenType.String || !reader.TryGetDateTimeOffset(out var value))
             {
-                throw new JsonException("The value is not a date and time in ISO 8601, e.g. 2026-05-05T09:00:00+05:30.");
+                throw new FieldValueException("The value is not a date and time in ISO 8601, e.g. 2026-05-05T09:00:00+05:30.");
             }
 
             if (!HasOffset(reader.GetString()))
             {
-                throw new JsonException("The value has no offset: write it with Z or an offset, e.g. 2026-05-05T09:00:00+05:30.");
+                throw new FieldValueException("The value has no offset: write it with Z or an offset, e.g. 2026-05-05T09:00:00+05:30.");
             }
 
             return value;

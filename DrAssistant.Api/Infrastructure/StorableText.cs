@@ -54,11 +54,12 @@ public static class StorableText
             }
             catch (InvalidOperationException ex)
             {
-                // A number or a bool where text belongs, or an escape that is not UTF-16: the binder names the field.
-                throw new JsonException(ex.Message, ex);
+                // A number or a bool where text belongs: no message of ours, so the serializer writes its "could not be
+                // converted" one with the path, which BadRequests turns into "<field> must be a string."
+                throw new JsonException(null, ex);
             }
 
-            return Problem(value) is { } problem ? throw new JsonException($"The value {problem}.") : value;
+            return Problem(value) is { } problem ? throw new FieldValueException($"The value {problem}.") : value;
         }
 
         public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options) => writer.WriteStringValue(value);
@@ -85,7 +86,7 @@ public static class StorableText
                 var (where, problem) = found;
                 var message = where.Length == 0 ? $"The value {problem}." : $"{where}: the value {problem}.";
                 // A whole-body document has no field of its own: name the place inside it.
-                throw atRoot && where.Length > 0 ? new JsonException(message, "$." + where, null, null) : new JsonException(message);
+                throw atRoot && where.Length > 0 ? new FieldValueException(message, "$." + where) : new FieldValueException(message);
             }
 
             return document;

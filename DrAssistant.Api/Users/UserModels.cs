@@ -38,4 +38,5 @@ public sealed record UpdateUserRequest(
     string? Phone = null,
     string? ProfileImageUrl = null);
 
-public sealed record SetPasswordRequest(string? Password);
+/// <summary>A new password; changing your own also needs the current one.</summary>
+public sealed record SetPasswordRequest(string? Password, string? CurrentPassword = null);

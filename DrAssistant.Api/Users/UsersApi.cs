@@ -24,8 +24,11 @@ public static class UsersApi
         users.MapGet("/{id:guid}", GetUser).RequireAuthorization(Permissions.ReadUsers).WithSummary("A user's profile (never the password hash)");
         users.MapPost("/", CreateUser).RequireAuthorization(Permissions.AdminUsers).WithSummary("Create a user; the password is stored only as a salted hash");
         users.MapPut("/{id:guid}", UpdateUser).RequireAuthorization(Permissions.AdminUsers)
-            .WithSummary("Update a user's profile, role and status; a user who is no longer active loses every session");
-        users.MapPut("/{id:guid}/password", SetPassword).WithSummary("Set a new password (your own, or anyone's as an administrator)");
+            .WithSummary("Update a user's profile, role and status; a new role or a status other than active ends every session of the user");
+        users.MapPut("/{id:guid}/password", SetPassword)
+            .WithSummary("Set a new password: your own (with currentPassword; your other sessions end) or, as an administrator, anyone's (all their sessions end)");
+        users.MapPost("/{id:guid}/unlock", Unlock).RequireAuthorization(Permissions.AdminUsers)
+            .WithSummary("Lift a sign-in lock (too many attempts) now, instead of when it expires");
         users.MapGet("/{id:guid}/preferences", GetPreferences).WithSummary("Your preferences document (cached); administrators may read anyone's");
         users.MapPut("/{id:guid}/preferences", SetPreferences).WithSummary("Replace your preferences document");
         return app;
@@ -60,12 +63,12 @@ public static class UsersApi
         return user is null ? TypedResults.NotFound() : TypedResults.Ok(user);
     }
 
-    public static async Task<Results<Created<UserProfile>, ValidationProblem, Conflict<ProblemDetails>>> CreateUser(
-        CreateUserRequest request, NpgsqlDataSource db, CancellationToken cancellationToken)
+    public static async Task<Results<Created<UserProfile>, ValidationProblem, Conflict<ProblemDetails>, ProblemHttpResult>> CreateUser(
+        CreateUserRequest request, HttpContext context, NpgsqlDataSource db, PasswordHashing hashing, CancellationToken cancellationToken)
     {
         var validation = ValidateProfile(request.Username, request.Email, request.FullName, request.Role, request.Specialty,
             request.Phone, request.ProfileImageUrl);
-        ValidatePassword(validation, request.Password);
+        PasswordRules.Check(validation, "password", request.Password, request.Username, request.Email);
         if (!validation.IsValid)
         {
             return TypedResults.ValidationProblem(validation.Errors);
@@ -73,6 +76,7 @@ public static class UsersApi
 
         try
         {
+            var passwordHash = await hashing.HashAsync(request.Password!, cancellationToken);
             await using var connection = await db.OpenConnectionAsync(cancellationToken);
             var user = await connection.QuerySingleAsync<UserProfile>(new CommandDefinition($"""
                 INSERT INTO users (username, email, full_name, role, specialty, phone, profile_image_url, password_hash, preferences)
@@ -87,7 +91,7 @@ public static class UsersApi
                 request.Specialty,
                 request.Phone,
                 request.ProfileImageUrl,
-                PasswordHash = Passwords.Hash(request.Password!),
+                PasswordHash = passwordHash,
                 Preferences = request.Preferences,
             }, cancellationToken: cancellationToken));
             return TypedResults.Created($"/api/users/{user.Id}", user);
@@ -95,6 +99,10 @@ public static class UsersApi
         catch (PostgresException ex) when (DbErrors.IsConflict(ex))
         {
             return DbErrors.Conflict(ex);
+        }
+        catch (PasswordHashingBusyException)
+        {
+            return AuthProblems.Busy(context);
         }
     }
 
@@ -113,7 +121,32 @@ public static class UsersApi
         {
             await using var connection = await db.OpenConnectionAsync(cancellationToken);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            var user = await connection.QuerySingleOrDefaultAsync<UserProfile>(new CommandDefinition($"""
+            var leavesAdmins = request.Role != "admin" || request.Status != "active";
+            if (leavesAdmins)
+            {
+                // The last active administrator stays one. Every change that could take one away locks the active
+                // administrators' rows first, always in id order (so two such changes wait for each other rather than
+                // deadlock); the second then sees the first's result: two administrators demoting each other at once
+                // leave one.
+                var admins = (await connection.QueryAsync<Guid>(new CommandDefinition(
+                    "SELECT id FROM users WHERE role = 'admin' AND status = 'active' ORDER BY id FOR UPDATE",
+                    transaction: transaction, cancellationToken: cancellationToken))).ToList();
+                if (admins is [var last] && last == id)
+                {
+                    var field = request.Role != "admin" ? "role" : "status";
+                    return Problems.Conflict(
+                        $"This is the clinic's last active administrator: make another user an administrator before changing its {field}.", field);
+                }
+            }
+
+            var before = await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
+                "SELECT role FROM users WHERE id = @id FOR UPDATE", new { id }, transaction, cancellationToken: cancellationToken));
+            if (before is null)
+            {
+                return TypedResults.NotFound();
+            }
+
+            var user = await connection.QuerySingleAsync<UserProfile>(new CommandDefinition($"""
                 UPDATE users
                 SET username = @Username, email = @Email, full_name = @FullName, role = @Role, specialty = @Specialty,
                     phone = @Phone, profile_image_url = @ProfileImageUrl, status = @Status
@@ -131,23 +164,12 @@ public static class UsersApi
                 request.ProfileImageUrl,
                 request.Status,
             }, transaction, cancellationToken: cancellationToken));
-            if (user is null)
-            {
-                return TypedResults.NotFound();
-            }
 
-            if (user.Status != "active")
+            // A session carries the role's permissions of the moment it was made: a new role, or a user who is no
+            // longer active, ends them all, before the change commits. If they cannot be ended, nothing changes.
+            if (user.Role != before || user.Status != "active")
             {
-                try
-                {
-                    // Before committing: a deactivation that cannot end the sessions does not happen.
-                    await sessions.EndAllAsync(id);
-                }
-                catch (SessionStoreUnavailableException)
-                {
-                    return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service unavailable",
-                        detail: "The user's sessions cannot be ended now (the session store is unreachable); nothing was changed.");
-                }
+                await sessions.EndAllAsync(id);
             }
 
             await transaction.CommitAsync(cancellationToken);
@@ -157,28 +179,140 @@ public static class UsersApi
         {
             return DbErrors.Conflict(ex);
         }
+        catch (SessionStoreUnavailableException)
+        {
+            return AuthProblems.SessionStoreUnavailable(
+                "The user's sessions cannot be ended now (the session store is unreachable); nothing was changed.");
+        }
     }
 
-    public static async Task<Results<NoContent, NotFound, ValidationProblem, ForbidHttpResult>> SetPassword(
-        Guid id, SetPasswordRequest request, ClaimsPrincipal caller, NpgsqlDataSource db, CancellationToken cancellationToken)
+    public static async Task<Results<NoContent, NotFound, ValidationProblem, ForbidHttpResult, Conflict<ProblemDetails>, ProblemHttpResult>> SetPassword(
+        Guid id, SetPasswordRequest request, ClaimsPrincipal caller, HttpContext context, NpgsqlDataSource db, SessionStore sessions,
+        LoginThrottle throttle, PasswordHashing hashing, CancellationToken cancellationToken)
     {
         if (!caller.IsSelfOrAdmin(id))
         {
             return TypedResults.Forbid();
         }
 
+        // Your own password (an administrator's too) needs the current one: a token alone must not be enough to take an
+        // account over for good.
+        var own = caller.Id() == id;
+        Credentials? account;
+        await using (var connection = await db.OpenConnectionAsync(cancellationToken))
+        {
+            account = await connection.QuerySingleOrDefaultAsync<Credentials>(new CommandDefinition(
+                "SELECT username, email, password_hash FROM users WHERE id = @id", new { id }, cancellationToken: cancellationToken));
+        }
+
+        if (account is null)
+        {
+            return TypedResults.NotFound();
+        }
+
         var validation = new Validation();
-        ValidatePassword(validation, request.Password);
+        if (own && string.IsNullOrEmpty(request.CurrentPassword))
+        {
+            validation.Add("currentPassword", "currentPassword is required to change your own password.");
+        }
+
+        PasswordRules.Check(validation, "password", request.Password, account.Username, account.Email);
+        if (own && request.Password is not null && request.Password == request.CurrentPassword)
+        {
+            validation.Add("password", "password must differ from currentPassword.");
+        }
+
         if (!validation.IsValid)
         {
             return TypedResults.ValidationProblem(validation.Errors);
         }
 
+        try
+        {
+            if (own)
+            {
+                // A wrong current password counts against the account like a failed sign-in.
+                if (await throttle.CountAttemptAsync(account.Username, accountExists: true) is { } wait)
+                {
+                    return AuthProblems.Locked(context, wait, "Too many password attempts for this account.");
+                }
+
+                if (!await hashing.VerifyAsync(account.PasswordHash, request.CurrentPassword!, cancellationToken))
+                {
+                    return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden",
+                        detail: "currentPassword is not your current password.",
+                        extensions: new Dictionary<string, object?>
+                        {
+                            ["errors"] = new Dictionary<string, string[]> { ["currentPassword"] = ["currentPassword is not your current password."] },
+                        });
+                }
+            }
+
+            var hash = await hashing.HashAsync(request.Password!, cancellationToken);
+            await using var connection = await db.OpenConnectionAsync(cancellationToken);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            // Only over the password that was checked: two changes at once do not both win.
+            var updated = await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE users SET password_hash = @hash WHERE id = @id AND password_hash = @old",
+                new { id, hash, old = account.PasswordHash }, transaction, cancellationToken: cancellationToken));
+            if (updated == 0)
+            {
+                return Problems.Conflict("The password was changed meanwhile; nothing was changed. Try again.", "password");
+            }
+
+            // Before committing: a password change whose old sessions cannot be ended does not happen. Your own change
+            // keeps the session that made it; an administrator's reset ends them all.
+            if (own && caller.SessionId() is { } current)
+            {
+                await sessions.EndAllButAsync(id, current);
+            }
+            else
+            {
+                await sessions.EndAllAsync(id);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+            // A new password starts a new count (and a reset is how a locked-out user gets back in).
+            await throttle.ResetAsync(account.Username);
+            return TypedResults.NoContent();
+        }
+        catch (SessionStoreUnavailableException)
+        {
+            return AuthProblems.SessionStoreUnavailable(
+                "The password cannot be changed now: the sessions it must end cannot be reached. Nothing was changed.");
+        }
+        catch (PasswordHashingBusyException)
+        {
+            if (own)
+            {
+                // Counted, but no wrong password was seen: a busy server must not lock the account.
+                await AuthApi.RefundQuietlyAsync(throttle, account.Username);
+            }
+
+            return AuthProblems.Busy(context);
+        }
+    }
+
+    public static async Task<Results<NoContent, NotFound, ProblemHttpResult>> Unlock(
+        Guid id, NpgsqlDataSource db, LoginThrottle throttle, CancellationToken cancellationToken)
+    {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        var updated = await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE users SET password_hash = @hash WHERE id = @id",
-            new { id, hash = Passwords.Hash(request.Password!) }, cancellationToken: cancellationToken));
-        return updated == 0 ? TypedResults.NotFound() : TypedResults.NoContent();
+        var username = await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
+            "SELECT username FROM users WHERE id = @id", new { id }, cancellationToken: cancellationToken));
+        if (username is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        try
+        {
+            await throttle.ResetAsync(username);
+            return TypedResults.NoContent();
+        }
+        catch (SessionStoreUnavailableException)
+        {
+            return AuthProblems.SessionStoreUnavailable("The sign-in lock cannot be lifted now: the session store is unreachable.");
+        }
     }
 
     public static async Task<Results<Ok<JsonElement>, NotFound, ForbidHttpResult>> GetPreferences(
@@ -248,19 +382,9 @@ public static class UsersApi
             .When(profileImageUrl is not null && !Uri.TryCreate(profileImageUrl, UriKind.Absolute, out _), "profileImageUrl", "profileImageUrl must be an absolute URL.")
             .When(username is not null && username.Any(char.IsWhiteSpace), "username", "username must not contain spaces.");
 
-    private static void ValidatePassword(Validation validation, string? password)
-    {
-        if (string.IsNullOrEmpty(password))
-        {
-            validation.Add("password", "password is required.");
-        }
-        else if (password.Length is < 8 or > 128)
-        {
-            validation.Add("password", "password must be 8 to 128 characters.");
-        }
-    }
-
     private sealed record PreferencesRow(JsonElement? Preferences);
+
+    private sealed record Credentials(string Username, string Email, string PasswordHash);
 
     /// <summary>A JSON value wrapped in a class, so the cache can tell "none" from a document.</summary>
     private sealed record PreferencesDocument(JsonElement Value);

@@ -31,6 +31,10 @@ public sealed record SeederCommand(SeederVerb Verb, string? Error = null)
                                            a week of appointments around today, encounters, prescriptions, orders,
                                            tasks, alerts, and SOAP notes when MongoDB is configured. Idempotent:
                                            running it again changes nothing. Seed defaults to 42.
+                                           Refuses (exit 1, nothing written) a database holding any user or
+                                           patient it did not create, and any environment but Development
+                                           (DOTNET_ENVIRONMENT=Development)...
+            [--allow-outside-development]  ...unless given this, for a throwaway database elsewhere
           generate --patients N            fill PostgreSQL fast (binary COPY) with N patients and everything around
                                            them; refuses a database that already has users or patients
             [--appointments-per-patient K] default 5
@@ -65,6 +69,9 @@ public sealed record SeederCommand(SeederVerb Verb, string? Error = null)
 
     public bool Force { get; init; }
 
+    /// <summary>demo: run although the environment is not Development (the database checks still apply).</summary>
+    public bool AllowOutsideDevelopment { get; init; }
+
     public bool Json { get; init; }
 
     /// <summary>Arguments meant for configuration (<c>--Key=value</c>), handed to the host builder.</summary>
@@ -76,7 +83,7 @@ public sealed record SeederCommand(SeederVerb Verb, string? Error = null)
     {
         SeederVerb? verb = null;
         int? seed = null, patients = null, perPatient = null, doctors = null, batch = null, parallel = null;
-        bool json = false, force = false;
+        bool json = false, force = false, outsideDevelopment = false;
         var configuration = new List<string>();
 
         for (var i = 0; i < args.Count; i++)
@@ -89,6 +96,9 @@ public sealed record SeederCommand(SeederVerb Verb, string? Error = null)
                     break;
                 case "--force":
                     force = true;
+                    break;
+                case "--allow-outside-development":
+                    outsideDevelopment = true;
                     break;
                 case "--seed" or "--patients" or "--appointments-per-patient" or "--doctors" or "--batch" or "--parallel":
                     var minimum = arg is "--seed" or "--appointments-per-patient" ? 0 : 1;
@@ -144,9 +154,15 @@ public sealed record SeederCommand(SeederVerb Verb, string? Error = null)
             return new SeederCommand(SeederVerb.Demo)
             {
                 Seed = seed ?? DefaultDemoSeed,
+                AllowOutsideDevelopment = outsideDevelopment,
                 Json = json,
                 ConfigurationArguments = configuration,
             };
+        }
+
+        if (outsideDevelopment)
+        {
+            return Invalid("--allow-outside-development is for demo.");
         }
 
         if (patients is null)

@@ -57,6 +57,8 @@ internal sealed class DemoClinic
 
     public static Guid EncounterId(int seed, int index) => DeterministicId.For(seed, "encounter", index);
 
+    public static Guid PatientId(int seed, int index) => DeterministicId.For(seed, "patient", index);
+
     /// <summary>Builds the whole clinic. <paramref name="hashPassword"/> is called once per staff member.</summary>
     public static ClinicRows Build(int seed, DateOnly today, ClinicCalendar calendar, Func<string, string> hashPassword)
     {
@@ -155,7 +157,7 @@ internal sealed class DemoClinic
                 _ => "active",
             };
 
-            var id = Id("patient", i);
+            var id = PatientId(_seed, i);
             var patient = new PatientRow(
                 id, $"DA-{100001 + i}", abha, first, last, dateOfBirth, gender, IndianMobile(random),
                 random.Bool(0.7f) ? Email(random, first, last) : null, address, emergency,

@@ -10,20 +10,33 @@ namespace DrAssistant.Seeder.Demo;
 /// or not at all, and two seeders started together do not both write it. Then the notes, when MongoDB is configured.
 /// Running it again changes nothing: when every demo login of this seed is already there, the PostgreSQL part is done;
 /// otherwise every row is inserted with ON CONFLICT (id) DO NOTHING, and ids come from the seed.
+/// <para>
+/// It never touches a real clinic: it refuses (exit 1, nothing written) any environment but Development unless told
+/// otherwise, and any database holding a user or patient it did not create, whatever the environment.
+/// </para>
 /// </summary>
 internal sealed class DemoSeeder(
     SeederConnections connections,
     ClinicCalendar calendar,
     TimeProvider time,
     DemoNotes notes,
+    IHostEnvironment environment,
     ILogger<DemoSeeder> logger)
 {
     /// <summary>Any fixed number: the key of the advisory lock held while the demo is written.</summary>
     private const long LockKey = 0x44_65_6D_6F_53_65_65_64; // "DemoSeed"
 
-    public async Task<int> RunAsync(int seed, SeedReport report, CancellationToken cancellationToken)
+    public async Task<int> RunAsync(int seed, bool allowOutsideDevelopment, SeedReport report, CancellationToken cancellationToken)
     {
         report.Seed = seed;
+        if (!environment.IsDevelopment() && !allowOutsideDevelopment)
+        {
+            return Refuse(report,
+                $"demo writes logins whose password is published, so it runs only in Development, and this is '{environment.EnvironmentName}'. " +
+                "Set DOTNET_ENVIRONMENT=Development for a development database, or pass --allow-outside-development for a throwaway one. " +
+                "Nothing was written.");
+        }
+
         var database = connections.RequirePostgres();
         var today = calendar.Today(time.GetUtcNow());
 
@@ -37,12 +50,9 @@ internal sealed class DemoSeeder(
             }
 
             var present = await DemoLoginsAsync(connection, transaction, seed, cancellationToken);
-            if (present.Refusal is { } refusal)
+            if ((present.Refusal ?? await ForeignRowsAsync(connection, transaction, seed, cancellationToken)) is { } refusal)
             {
-                report.Status = "refused";
-                report.Error = refusal;
-                logger.LogError("{Refusal}", refusal);
-                return Cli.ExitCodes.Failure;
+                return Refuse(report, refusal);
             }
 
             if (present.All)
@@ -83,6 +93,57 @@ internal sealed class DemoSeeder(
             [ClinicTables.Tasks.Name] = await ClinicTables.Tasks.InsertMissingAsync(connection, transaction, rows.Tasks, cancellationToken),
             [ClinicTables.Alerts.Name] = await ClinicTables.Alerts.InsertMissingAsync(connection, transaction, rows.Alerts, cancellationToken),
         };
+    }
+
+    private int Refuse(SeedReport report, string refusal)
+    {
+        report.Status = "refused";
+        report.Error = refusal;
+        logger.LogError("{Refusal}", refusal);
+        return Cli.ExitCodes.Failure;
+    }
+
+    /// <summary>
+    /// Why this database is not the demo's to write, or null: any user or patient this seed did not create means
+    /// someone else's data (a real clinic's, or a developer's own), into which demo logins must never go.
+    /// </summary>
+    private static async Task<string?> ForeignRowsAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, int seed, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("""
+            SELECT 'user' AS kind, username AS name FROM (SELECT username FROM users WHERE id <> ALL(@users) ORDER BY username LIMIT 3) u
+            UNION ALL SELECT 'users', (SELECT count(*) FROM users WHERE id <> ALL(@users))::text
+            UNION ALL SELECT 'patients', (SELECT count(*) FROM patients WHERE id <> ALL(@patients))::text
+            """, connection, transaction);
+        command.Parameters.AddWithValue("users", DemoStaff.Usernames.Select(name => DemoClinic.UserId(seed, name)).ToArray());
+        command.Parameters.AddWithValue("patients", Enumerable.Range(0, DemoClinic.PatientCount).Select(i => DemoClinic.PatientId(seed, i)).ToArray());
+        var examples = new List<string>();
+        long users = 0, patients = 0;
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                switch (reader.GetString(0))
+                {
+                    case "user": examples.Add(reader.GetString(1)); break;
+                    case "users": users = long.Parse(reader.GetString(1), System.Globalization.CultureInfo.InvariantCulture); break;
+                    default: patients = long.Parse(reader.GetString(1), System.Globalization.CultureInfo.InvariantCulture); break;
+                }
+            }
+        }
+
+        if (users == 0 && patients == 0)
+        {
+            return null;
+        }
+
+        var what = string.Join(" and ", new[]
+        {
+            users > 0 ? $"{users} user(s) the demo did not create (e.g. {string.Join(", ", examples.Select(e => $"'{e}'"))})" : null,
+            patients > 0 ? $"{patients} patient(s) the demo did not create" : null,
+        }.OfType<string>());
+        return $"This database holds {what}: demo writes logins with a published password and fake patients, so it only writes " +
+            "into a database of its own (empty, or holding this seed's demo). Nothing was written. Use a fresh database for the demo.";
     }
 
     private sealed record Presence(bool All, string? Refusal);

@@ -16,11 +16,15 @@ public static class Seeder
     public static Task<SeederRun> RunAsync(TestDatabase database, params string[] args) =>
         RunAsync(new Dictionary<string, string?> { ["ConnectionStrings:postgresdb"] = database.ConnectionString }, args);
 
-    public static async Task<SeederRun> RunAsync(Dictionary<string, string?> settings, params string[] args)
+    /// <summary>Runs as a developer's machine would: in Development (the demo refuses any other environment).</summary>
+    public static Task<SeederRun> RunAsync(Dictionary<string, string?> settings, params string[] args) =>
+        RunInAsync("Development", settings, args);
+
+    public static async Task<SeederRun> RunInAsync(string environment, Dictionary<string, string?> settings, params string[] args)
     {
         settings["Logging:LogLevel:Default"] = "Warning";
         var output = new StringWriter();
-        var exitCode = await SeederApp.RunAsync(args, output, settings);
+        var exitCode = await SeederApp.RunAsync([.. args, $"--environment={environment}"], output, settings);
         return new SeederRun(exitCode, output.ToString());
     }
 

@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 
 namespace DrAssistant.Api.Tests.Contract;
 
-public sealed partial class OpenApiTests(ApiFactory api) : IClassFixture<ApiFactory>
+public sealed partial class OpenApiTests(OpenApiTests.ExposedApi api) : IClassFixture<OpenApiTests.ExposedApi>
 {
     [Fact]
     public async Task EveryApiEndpointIsDocumentedWithItsResponses()
@@ -73,4 +73,10 @@ public sealed partial class OpenApiTests(ApiFactory api) : IClassFixture<ApiFact
 
     [GeneratedRegex(@"^(GET|POST|PUT|DELETE) \{\{api\}\}([^?\s]+)", RegexOptions.Multiline)]
     private static partial Regex RequestLine();
+
+    /// <summary>Outside Development the document is served only when asked for (see SecurityHeadersTests).</summary>
+    public sealed class ExposedApi : ApiFactory
+    {
+        protected override Dictionary<string, string?> Settings => new() { ["Api:ExposeOpenApi"] = "true" };
+    }
 }
