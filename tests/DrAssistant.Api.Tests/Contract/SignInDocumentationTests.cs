@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Hosting;
 namespace DrAssistant.Api.Tests.Contract;
 
 /// <summary>The OpenAPI document tells a developer (and Scalar) how to sign in and what each operation needs.</summary>
-public sealed class SignInDocumentationTests(ApiFactory api) : IClassFixture<ApiFactory>
+public sealed class SignInDocumentationTests(OpenApiTests.ExposedApi api) : IClassFixture<OpenApiTests.ExposedApi>
 {
     [Fact]
     public async Task TheDocumentDeclaresTheBearerTokenOfTheLogin()
