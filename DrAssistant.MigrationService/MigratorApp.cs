@@ -1,3 +1,4 @@
+using DrAssistant.MigrationService.Accounts;
 using DrAssistant.MigrationService.Cli;
 
 namespace DrAssistant.MigrationService;
@@ -12,7 +13,8 @@ public static class MigratorApp
         IReadOnlyList<string> args,
         TextWriter output,
         IReadOnlyDictionary<string, string?>? settings = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default,
+        TextReader? input = null)
     {
         var command = MigratorCommand.Parse(args);
         if (!command.IsValid)
@@ -40,12 +42,18 @@ public static class MigratorApp
 
         builder.AddServiceDefaults();
         builder.AddMigrator(command);
+        builder.Services.AddSingleton(new StandardInput(input));
 
         using var host = builder.Build();
         await host.StartAsync(cancellationToken);
         try
         {
             using var scope = host.Services.CreateScope();
+            if (command.Verb == MigratorVerb.CreateAdmin)
+            {
+                return await scope.ServiceProvider.GetRequiredService<CreateAdmin>().RunAsync(command, output, cancellationToken);
+            }
+
             return await scope.ServiceProvider.GetRequiredService<MigratorRunner>().RunAsync(command, output, cancellationToken);
         }
         finally
