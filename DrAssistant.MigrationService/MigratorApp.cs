@@ -1,5 +1,6 @@
 using DrAssistant.MigrationService.Accounts;
 using DrAssistant.MigrationService.Cli;
+using DrAssistant.MigrationService.Deployment;
 
 namespace DrAssistant.MigrationService;
 
@@ -54,7 +55,9 @@ public static class MigratorApp
                 return await scope.ServiceProvider.GetRequiredService<CreateAdmin>().RunAsync(command, output, cancellationToken);
             }
 
-            return await scope.ServiceProvider.GetRequiredService<MigratorRunner>().RunAsync(command, output, cancellationToken);
+            var exitCode = await scope.ServiceProvider.GetRequiredService<MigratorRunner>().RunAsync(command, output, cancellationToken);
+            await IdleAfterSuccess.WaitIfAskedAsync(host, command, exitCode, cancellationToken);
+            return exitCode;
         }
         finally
         {
