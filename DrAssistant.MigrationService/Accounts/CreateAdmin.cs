@@ -81,86 +81,111 @@ public sealed partial class CreateAdmin(MigrationRunContext context, StandardInp
             return Outcome.Refused(invalid, ExitCodes.BadArguments);
         }
 
-        var (password, missing) = ReadPassword(username);
-        if (password is null)
-        {
-            return Outcome.Refused(missing!, ExitCodes.BadArguments);
-        }
-
-        if (PasswordRules.Problem("The password", password, username, email) is { } weak)
-        {
-            return Outcome.Refused($"Refused: {weak} (8 to 128 characters, not a common password, not the username or email: the API's own rules).");
-        }
-
         if (context.ConnectionString is null)
         {
             return Outcome.Failed($"No PostgreSQL connection string: set ConnectionStrings:{ResourceNames.PostgresDatabase} (or DB_HOST and friends).");
         }
 
-        // PBKDF2 takes a moment: before the transaction, not while holding the lock.
-        var hash = Passwords.Hash(password);
         try
         {
-            await using var connection = new NpgsqlConnection(context.ConnectionString);
-            await connection.OpenAsync(cancellationToken);
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            await ExecuteAsync(connection, transaction, "SELECT pg_advisory_xact_lock(@key)", cancellationToken, ("key", LockKey));
-
-            // Two statements: a table that does not exist cannot even be named in a query that is planned.
-            var migrated = await ScalarAsync<bool>(connection, transaction,
-                $"SELECT to_regclass('{SchemaVersions.PostgresVersionTable}') IS NOT NULL AND to_regclass('users') IS NOT NULL", cancellationToken);
-            var version = migrated
-                ? await ScalarAsync<long>(connection, transaction, $"SELECT coalesce(max(version), 0) FROM {SchemaVersions.PostgresVersionTable}", cancellationToken)
-                : 0;
-            if (version < SchemaVersions.Postgres)
+            // First without the lock, so that nobody types a password only to hear that nothing can be done (or that
+            // nothing needs doing: the same username again needs no password at all).
+            await using (var connection = new NpgsqlConnection(context.ConnectionString))
             {
-                return Outcome.Refused($"Refused: the database schema is at version {version}, this build needs {SchemaVersions.Postgres}. " +
-                                       "Run 'migrate' first, then create-admin.");
+                await connection.OpenAsync(cancellationToken);
+                await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+                if (await DecideAsync(connection, transaction, username, cancellationToken) is { } known)
+                {
+                    return known;
+                }
             }
 
-            var existing = await ReadUserAsync(connection, transaction, "lower(username) = lower(@username)", cancellationToken, ("username", username));
-            if (existing is not null)
+            var (password, missing) = ReadPassword(username);
+            if (password is null)
             {
-                if (existing.Role != "admin")
+                return Outcome.Refused(missing!, ExitCodes.BadArguments);
+            }
+
+            if (PasswordRules.Problem("The password", password, username, email) is { } weak)
+            {
+                return Outcome.Refused($"Refused: {weak} (8 to 128 characters, not a common password, not the username or email: the API's own rules).");
+            }
+
+            // PBKDF2 takes a moment: before the transaction, not while holding the lock.
+            var hash = Passwords.Hash(password);
+            await using (var connection = new NpgsqlConnection(context.ConnectionString))
+            {
+                await connection.OpenAsync(cancellationToken);
+                await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+                // Then again under the lock: of several runs at once, the later ones see the first one's administrator.
+                await ExecuteAsync(connection, transaction, "SELECT pg_advisory_xact_lock(@key)", cancellationToken, ("key", LockKey));
+                if (await DecideAsync(connection, transaction, username, cancellationToken) is { } decided)
                 {
-                    return Outcome.Refused($"Refused: a user named '{existing.Username}' already exists and is a {existing.Role}, not an administrator. " +
-                                           "Choose another --username.");
+                    return decided;
                 }
 
-                var note = existing.Status == "active" ? string.Empty
-                    : $" It is {existing.Status}: an administrator, or 'UPDATE users SET status = 'active'', makes it active again.";
-                return new Outcome("exists", existing.Id,
-                    $"The administrator '{existing.Username}' already exists; nothing changed (its password was not changed).{note}", null, ExitCodes.Success);
-            }
+                Guid id;
+                try
+                {
+                    id = await ScalarAsync<Guid>(connection, transaction, """
+                        INSERT INTO users (username, email, full_name, role, password_hash)
+                        VALUES (@username, @email, @full_name, 'admin', @hash)
+                        RETURNING id
+                        """, cancellationToken, ("username", username), ("email", email), ("full_name", fullName), ("hash", hash));
+                }
+                catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
+                {
+                    return Outcome.Refused($"Refused: the email '{email}' belongs to another user. Give another --email.");
+                }
 
-            var other = await ReadUserAsync(connection, transaction, "role = 'admin' AND status = 'active'", cancellationToken);
-            if (other is not null)
-            {
-                return Outcome.Refused($"Refused: the clinic already has an active administrator ('{other.Username}'). create-admin only makes the " +
-                                       "first one: sign in as an administrator and add users with POST /api/users.");
+                await transaction.CommitAsync(cancellationToken);
+                return new Outcome("created", id, $"Created the administrator '{username}' ({email}, id {id}). Sign in with POST /api/auth/login.", null, ExitCodes.Success);
             }
-
-            Guid id;
-            try
-            {
-                id = await ScalarAsync<Guid>(connection, transaction, """
-                    INSERT INTO users (username, email, full_name, role, password_hash)
-                    VALUES (@username, @email, @full_name, 'admin', @hash)
-                    RETURNING id
-                    """, cancellationToken, ("username", username), ("email", email), ("full_name", fullName), ("hash", hash));
-            }
-            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
-            {
-                return Outcome.Refused($"Refused: the email '{email}' belongs to another user. Give another --email.");
-            }
-
-            await transaction.CommitAsync(cancellationToken);
-            return new Outcome("created", id, $"Created the administrator '{username}' ({email}, id {id}). Sign in with POST /api/auth/login.", null, ExitCodes.Success);
         }
         catch (NpgsqlException ex)
         {
             return Outcome.Failed($"PostgreSQL: {ex.Message}");
         }
+    }
+
+    /// <summary>
+    /// What the database already decides, or null when the administrator may be created: a schema older than the
+    /// build's, the same username (an administrator: nothing to do; anyone else: refused), another active administrator.
+    /// </summary>
+    private static async Task<Outcome?> DecideAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string username, CancellationToken cancellationToken)
+    {
+        // Two statements: a table that does not exist cannot even be named in a query that is planned.
+        var migrated = await ScalarAsync<bool>(connection, transaction,
+            $"SELECT to_regclass('{SchemaVersions.PostgresVersionTable}') IS NOT NULL AND to_regclass('users') IS NOT NULL", cancellationToken);
+        var version = migrated
+            ? await ScalarAsync<long>(connection, transaction, $"SELECT coalesce(max(version), 0) FROM {SchemaVersions.PostgresVersionTable}", cancellationToken)
+            : 0;
+        if (version < SchemaVersions.Postgres)
+        {
+            return Outcome.Refused($"Refused: the database schema is at version {version}, this build needs {SchemaVersions.Postgres}. " +
+                                   "Run 'migrate' first, then create-admin.");
+        }
+
+        var existing = await ReadUserAsync(connection, transaction, "lower(username) = lower(@username)", cancellationToken, ("username", username));
+        if (existing is not null)
+        {
+            if (existing.Role != "admin")
+            {
+                return Outcome.Refused($"Refused: a user named '{existing.Username}' already exists and is a {existing.Role}, not an administrator. " +
+                                       "Choose another --username.");
+            }
+
+            var note = existing.Status == "active" ? string.Empty
+                : $" It is {existing.Status}: an active administrator can make it active again (PUT /api/users/{existing.Id}); with none, " +
+                  "create-admin with another username makes one.";
+            return new Outcome("exists", existing.Id,
+                $"The administrator '{existing.Username}' already exists; nothing changed (its password was not changed).{note}", null, ExitCodes.Success);
+        }
+
+        var other = await ReadUserAsync(connection, transaction, "role = 'admin' AND status = 'active'", cancellationToken);
+        return other is null ? null
+            : Outcome.Refused($"Refused: the clinic already has an active administrator ('{other.Username}'). create-admin only makes the " +
+                              "first one: sign in as an administrator and add users with POST /api/users.");
     }
 
     /// <summary>The password from the environment, else standard input; or why there is none.</summary>
