@@ -81,6 +81,8 @@ internal static class Extensions
         builder.Services.AddHostedService<CacheInvalidationRetry>();
 
         builder.AddSessionAuthentication();
+        // Every /api request answers 503 until the database's recorded schema is the one this build needs.
+        builder.AddSchemaGate();
         builder.AddSecurityHeaders();
         builder.Services.AddOptions<BootstrapOptions>().BindConfiguration(BootstrapOptions.SectionName);
 

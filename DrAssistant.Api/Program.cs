@@ -22,6 +22,7 @@ var app = builder.Build();
 app.UseSecurityHeaders();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseSchemaGate();
 app.UseRouting();
 app.UseMiddleware<RequestDeadline>();
 app.UseRateLimiter();

@@ -11,8 +11,15 @@ if (stores is null)
     return 1;
 }
 
+// Api:Replicas (2 under the AppHost, so every F5 runs more than one instance).
+if (builder.ApiReplicas() is not { } replicas)
+{
+    return 1;
+}
+
 var migrations = builder.AddProject<Projects.DrAssistant_MigrationService>(ResourceNames.Migrations)
     .WithStores(stores)
+    .AsRunOncePerDeployment()
     .WithDevelopmentDefaults();
 
 // A small demo clinic after the migrations: on by default in Development only (DemoData:Enabled, DemoData:Seed).
@@ -20,8 +27,10 @@ builder.AddDemoData(migrations, stores);
 
 builder.AddProject<Projects.DrAssistant_Api>(ResourceNames.Api)
     .WithStores(stores)
-    // The API must not start on a schema that failed to migrate: WaitForCompletion needs exit code 0.
+    // The API must not start on a schema that failed to migrate: WaitForCompletion needs exit code 0. (Deployed, nothing
+    // orders the two: the API's own schema gate answers 503 until the database is at the version it needs.)
     .WaitForCompletion(migrations)
+    .AsScalableApi(replicas)
     .WithExternalHttpEndpoints()
     .WithDevelopmentDefaults()
     .WithApiReferenceLink();

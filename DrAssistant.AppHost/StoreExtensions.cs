@@ -109,6 +109,10 @@ internal static class StoreExtensions
             stores.Redis.WithStoreMode(redis);
             builder.LogStoreModesAtStart(runtime, (facts[0], postgres), (facts[1], redis), (facts[2], mongo));
         }
+        else
+        {
+            SayWhatDeploys((facts[0], postgres), (facts[1], redis), (facts[2], mongo));
+        }
 
         return stores;
     }
@@ -134,6 +138,31 @@ internal static class StoreExtensions
         }
 
         return project;
+    }
+
+    /// <summary>
+    /// In publish mode, what each store becomes in the manifest and why, on standard output (azd shows it; so does
+    /// <c>dotnet run … -- --publisher manifest</c>): what a person deploying should read before deploying.
+    /// </summary>
+    private static void SayWhatDeploys(params (StoreFacts Store, StoreChoice Choice)[] stores)
+    {
+        Console.WriteLine("DrAssistant.AppHost: what this manifest deploys (README, \"Deploying\"):");
+        foreach (var (store, choice) in stores)
+        {
+            var what = choice.Mode switch
+            {
+                StoreMode.Container => "a container with a data volume",
+                StoreMode.Connection => $"a managed server: the connection-string parameter '{store.ConnectionName}', asked for at deployment",
+                _ => "left out (the API answers 503 for clinical notes and recordings)",
+            };
+            Console.WriteLine($"  {store.DisplayName}: {what} ({choice.Reason}).");
+            if (choice.Mode == StoreMode.Container && store.SettingKey != RedisKey)
+            {
+                var consequence = store.SettingKey == PostgresKey ? "PostgreSQL cannot even initialise its data there" : "MongoDB does not support such a file system";
+                Console.WriteLine($"    On Azure Container Apps a volume is an Azure Files (SMB) share: {consequence}. For Azure, set " +
+                                  $"{store.SettingKey}=connection and use a managed server.");
+            }
+        }
     }
 
     /// <summary>Says, in plain words on standard error, why the stores cannot start; the AppHost then exits 1.</summary>
@@ -167,13 +196,19 @@ internal static class StoreExtensions
 
     private static IResourceBuilder<IResourceWithConnectionString> AddPostgresContainer(this IDistributedApplicationBuilder builder)
     {
+        // The data volume in a deployment too: a container's own file system is lost with the container.
         var server = builder.AddPostgres(ResourceNames.PostgresServer)
-            .WithImageTag("17");
+            .WithImageTag("17")
+            .WithDataVolume();
         if (builder.ExecutionContext.IsRunMode)
         {
-            server.WithDataVolume()
-                .WithLifetime(ContainerLifetime.Persistent)
+            server.WithLifetime(ContainerLifetime.Persistent)
                 .WithPgWeb(pgweb => pgweb.WithLifetime(ContainerLifetime.Persistent));
+        }
+        else
+        {
+            // Under the AppHost, Aspire creates the database; deployed, the image creates it when it initialises the volume.
+            server.WithEnvironment("POSTGRES_DB", ResourceNames.DatabaseName);
         }
 
         return server.AddDatabase(ResourceNames.PostgresDatabase, ResourceNames.DatabaseName);
@@ -181,11 +216,11 @@ internal static class StoreExtensions
 
     private static IResourceBuilder<IResourceWithConnectionString> AddMongoContainer(this IDistributedApplicationBuilder builder)
     {
-        var server = builder.AddMongo(ResourceNames.MongoServer);
+        var server = builder.AddMongo(ResourceNames.MongoServer)
+            .WithDataVolume();
         if (builder.ExecutionContext.IsRunMode)
         {
-            server.WithDataVolume()
-                .WithLifetime(ContainerLifetime.Persistent)
+            server.WithLifetime(ContainerLifetime.Persistent)
                 .WithMongoExpress();
         }
 
@@ -194,14 +229,15 @@ internal static class StoreExtensions
 
     private static IResourceBuilder<IResourceWithConnectionString> AddRedisContainer(this IDistributedApplicationBuilder builder)
     {
-        var redis = builder.AddRedis(ResourceNames.Redis);
+        // The data volume (and with it Redis's snapshots) in a deployment too: sessions survive a restart.
+        var redis = builder.AddRedis(ResourceNames.Redis)
+            .WithDataVolume();
         if (builder.ExecutionContext.IsRunMode)
         {
             // Plain TCP on the developer's machine: no developer certificate needed (and no dashboard banner asking for one).
             // WithoutHttpsCertificate is marked experimental (ASPIRECERTIFICATES001); it only removes a TLS option we don't use.
 #pragma warning disable ASPIRECERTIFICATES001
             redis.WithoutHttpsCertificate()
-                .WithDataVolume()
                 .WithLifetime(ContainerLifetime.Persistent)
                 .WithRedisInsight(insight => insight.WithLifetime(ContainerLifetime.Persistent).WithoutHttpsCertificate());
 #pragma warning restore ASPIRECERTIFICATES001

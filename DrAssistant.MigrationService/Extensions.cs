@@ -1,3 +1,4 @@
+using DrAssistant.MigrationService.Accounts;
 using DrAssistant.MigrationService.Cli;
 using DrAssistant.MigrationService.Mongo;
 using DrAssistant.MigrationService.Postgres;
@@ -38,6 +39,7 @@ internal static class Extensions
         builder.Services.AddScoped<MigrationCatalog>();
         builder.Services.AddScoped<PostgresMigrator>();
         builder.Services.AddScoped<MigratorRunner>();
+        builder.Services.AddScoped<CreateAdmin>();
         builder.AddMongoMigrator();
 
         builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddSource("Npgsql"));

@@ -1,4 +1,6 @@
+using DrAssistant.MigrationService.Accounts;
 using DrAssistant.MigrationService.Cli;
+using DrAssistant.MigrationService.Deployment;
 
 namespace DrAssistant.MigrationService;
 
@@ -12,7 +14,8 @@ public static class MigratorApp
         IReadOnlyList<string> args,
         TextWriter output,
         IReadOnlyDictionary<string, string?>? settings = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default,
+        TextReader? input = null)
     {
         var command = MigratorCommand.Parse(args);
         if (!command.IsValid)
@@ -40,13 +43,21 @@ public static class MigratorApp
 
         builder.AddServiceDefaults();
         builder.AddMigrator(command);
+        builder.Services.AddSingleton(new StandardInput(input));
 
         using var host = builder.Build();
         await host.StartAsync(cancellationToken);
         try
         {
             using var scope = host.Services.CreateScope();
-            return await scope.ServiceProvider.GetRequiredService<MigratorRunner>().RunAsync(command, output, cancellationToken);
+            if (command.Verb == MigratorVerb.CreateAdmin)
+            {
+                return await scope.ServiceProvider.GetRequiredService<CreateAdmin>().RunAsync(command, output, cancellationToken);
+            }
+
+            var exitCode = await scope.ServiceProvider.GetRequiredService<MigratorRunner>().RunAsync(command, output, cancellationToken);
+            await IdleAfterSuccess.WaitIfAskedAsync(host, command, exitCode, cancellationToken);
+            return exitCode;
         }
         finally
         {

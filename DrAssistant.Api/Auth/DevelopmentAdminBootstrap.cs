@@ -46,6 +46,11 @@ public sealed class DevelopmentAdminBootstrap(
                 logger.LogWarning("Development bootstrap: created administrator '{Username}' in an empty users table.", settings.AdminUsername);
             }
         }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            // Another replica of the API, starting at the same moment, created it (both saw an empty table).
+            logger.LogInformation("Development bootstrap: another instance created administrator '{Username}'.", settings.AdminUsername);
+        }
         catch (NpgsqlException ex)
         {
             logger.LogWarning("Development bootstrap skipped: {Reason}", ex.Message);

@@ -30,6 +30,8 @@ public sealed class ApiExceptionHandler(IProblemDetailsService problemDetails, I
             // MongoDB (clinical notes): no server reachable within Mongo:ServerSelectionTimeoutSeconds, or a connection lost.
             MongoConnectionException or MongoExecutionTimeoutException => Unavailable("The clinical notes store is unavailable."),
             TimeoutException when exception.Source == "MongoDB.Driver" => Unavailable("The clinical notes store is unavailable."),
+            // Or its schema step not read yet (it has not answered since this instance started): the same to a client.
+            NotesSchemaUnverifiedException => Unavailable("The clinical notes store is unavailable."),
             // Only connection failures and timeouts (no answer from the server at all) are a 503.
             NpgsqlException or TimeoutException or SocketException => Unavailable("The database is unavailable."),
             _ => null,

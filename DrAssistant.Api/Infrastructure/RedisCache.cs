@@ -361,9 +361,26 @@ public sealed class RedisCache
 /// </summary>
 public readonly record struct CacheLookup<T>(bool Found, T? Value, bool Writable, RedisValue? Version = null) where T : class;
 
-/// <summary>Retries failed cache deletes every few seconds, so a key is never left stale once Redis is back.</summary>
-public sealed class CacheInvalidationRetry(RedisCache cache) : BackgroundService
+/// <summary>
+/// Retries failed cache deletes every few seconds, so a key is never left stale once Redis is back. The list of failed
+/// deletes lives in this process (another instance may serve such a key until this one's retry lands): a stopping
+/// instance tries them once more rather than take them away with it.
+/// </summary>
+public sealed class CacheInvalidationRetry(RedisCache cache, ILogger<CacheInvalidationRetry> logger) : BackgroundService
 {
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        if (cache.PendingDeletes > 0)
+        {
+            await cache.RetryPendingDeletesAsync();
+            if (cache.PendingDeletes > 0)
+            {
+                logger.LogWarning("Stopping with {Count} cache deletes Redis refused; those keys may be served until their lifetime ends.", cache.PendingDeletes);
+            }
+        }
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(2));

@@ -65,12 +65,14 @@ public sealed class NotesStore
         .Include("metadata.editCount");
 
     private readonly IMongoDatabase? _database;
+    private readonly SchemaGate _schema;
     private readonly Lazy<GridFSBucket> _audio;
     private readonly ILogger<NotesStore> _logger;
 
-    public NotesStore(IServiceProvider services, ILogger<NotesStore> logger)
+    public NotesStore(IServiceProvider services, SchemaGate schema, ILogger<NotesStore> logger)
     {
         _database = services.GetService<IMongoDatabase>();
+        _schema = schema;
         _logger = logger;
         // One bucket for the process: it checks for its indexes (which the migrator created) once, not per upload.
         _audio = new Lazy<GridFSBucket>(() => new GridFSBucket(Database, new GridFSBucketOptions { BucketName = VoiceRecording.GridFsBucketName }));
@@ -78,7 +80,13 @@ public sealed class NotesStore
 
     public bool IsConfigured => _database is not null;
 
-    public IMongoDatabase Database => _database ?? throw new InvalidOperationException("MongoDB is not configured (ConnectionStrings:mongodb).");
+    /// <summary>
+    /// The database, once the schema gate has read its step (until then, as when it is unreachable, notes answer 503:
+    /// never a write to a MongoDB whose validators and indexes nobody has seen).
+    /// </summary>
+    public IMongoDatabase Database => _database is null
+        ? throw new InvalidOperationException("MongoDB is not configured (ConnectionStrings:mongodb).")
+        : _schema.MongoUsable ? _database : throw new NotesSchemaUnverifiedException(_schema.State.Summary);
 
     public IMongoCollection<ClinicalNote> Notes => Database.GetCollection<ClinicalNote>(ClinicalNote.CollectionName);
 
@@ -98,7 +106,7 @@ public sealed class NotesStore
 
     /// <summary>Whether an exception means MongoDB could not be reached (the caller degrades rather than fails).</summary>
     public static bool IsUnavailable(Exception exception) =>
-        exception is MongoConnectionException or TimeoutException or MongoExecutionTimeoutException;
+        exception is MongoConnectionException or TimeoutException or MongoExecutionTimeoutException or NotesSchemaUnverifiedException;
 
     /// <summary>
     /// Deletes GridFS files with their chunks; returns how many file documents were deleted. The file document goes

@@ -4,7 +4,6 @@ using Dapper;
 using DrAssistant.Api.Auth;
 using DrAssistant.Api.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
 
@@ -68,7 +67,10 @@ public static class UsersApi
     {
         var validation = ValidateProfile(request.Username, request.Email, request.FullName, request.Role, request.Specialty,
             request.Phone, request.ProfileImageUrl);
-        PasswordRules.Check(validation, "password", request.Password, request.Username, request.Email);
+        if (PasswordRules.Problem("password", request.Password, request.Username, request.Email) is { } weak)
+        {
+            validation.Add("password", weak);
+        }
         if (!validation.IsValid)
         {
             return TypedResults.ValidationProblem(validation.Errors);
@@ -216,7 +218,10 @@ public static class UsersApi
             validation.Add("currentPassword", "currentPassword is required to change your own password.");
         }
 
-        PasswordRules.Check(validation, "password", request.Password, account.Username, account.Email);
+        if (PasswordRules.Problem("password", request.Password, account.Username, account.Email) is { } weak)
+        {
+            validation.Add("password", weak);
+        }
         if (own && request.Password is not null && request.Password == request.CurrentPassword)
         {
             validation.Add("password", "password must differ from currentPassword.");
@@ -388,16 +393,4 @@ public static class UsersApi
 
     /// <summary>A JSON value wrapped in a class, so the cache can tell "none" from a document.</summary>
     private sealed record PreferencesDocument(JsonElement Value);
-}
-
-/// <summary>ASP.NET Core's PasswordHasher: PBKDF2 with a per-password random salt, versioned format.</summary>
-public static class Passwords
-{
-    private static readonly PasswordHasher<object> Hasher = new();
-    private static readonly object Nobody = new();
-
-    public static string Hash(string password) => Hasher.HashPassword(Nobody, password);
-
-    public static bool Verify(string hash, string password) =>
-        Hasher.VerifyHashedPassword(Nobody, hash, password) != PasswordVerificationResult.Failed;
 }

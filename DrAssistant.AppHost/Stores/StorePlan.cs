@@ -50,6 +50,12 @@ internal sealed record StoreChoice(StoreMode Mode, string Reason)
 /// <c>Stores:Mongo</c> = <c>auto</c> | <c>container</c> | <c>connection</c> | <c>off</c>. In <c>auto</c>: a given connection
 /// string wins; then a container when a container runtime answers; then the local server (MongoDB: off). Pure: what the
 /// machine has comes in as facts, and the container runtime is asked only when some store needs the answer.
+/// <para>
+/// In publish mode (the deployment manifest) the choice is explicit and never depends on this machine: <c>auto</c>,
+/// <c>container</c> and <c>local</c> deploy a container with a data volume, <c>connection</c> a connection-string
+/// parameter (a managed server, whose value the deployment asks for), <c>off</c> leaves MongoDB out. A connection
+/// string in configuration (a developer's user secrets) changes nothing there.
+/// </para>
 /// </summary>
 internal static class StorePlanner
 {
@@ -88,6 +94,12 @@ internal static class StorePlanner
                 problem = $"{store.SettingKey}=local, but {store.Local?.Description ?? "there is no local server"}. {store.InstallHint}";
                 return new(StoreMode.Off, problem);
             case "connection":
+                if (isPublishMode)
+                {
+                    // The value is the deployment's to give (azd asks for it), not this machine's.
+                    return new(StoreMode.Connection, $"{store.SettingKey}=connection");
+                }
+
                 if (store.HasConnectionString)
                 {
                     return new(StoreMode.Connection, $"ConnectionStrings:{store.ConnectionName} is set");
@@ -102,14 +114,16 @@ internal static class StorePlanner
                 return new(StoreMode.Off, problem);
         }
 
+        if (isPublishMode)
+        {
+            return new(StoreMode.Container, store.HasConnectionString
+                ? $"publish mode: ConnectionStrings:{store.ConnectionName} is set here but a deployment uses it only with {store.SettingKey}=connection"
+                : "publish mode");
+        }
+
         if (store.HasConnectionString)
         {
             return new(StoreMode.Connection, $"ConnectionStrings:{store.ConnectionName} is set");
-        }
-
-        if (isPublishMode)
-        {
-            return new(StoreMode.Container, "publish mode");
         }
 
         if (runtime.Value.Answers)

@@ -19,7 +19,7 @@ public sealed class MongoMigrator(
     ILogger<MongoMigrator> logger,
     IReadOnlyList<MongoStep>? steps = null)
 {
-    public const string HistoryCollectionName = "_migrations";
+    public const string HistoryCollectionName = Shared.SchemaVersions.MongoHistoryCollection;
 
     /// <summary>Server error codes met while reconciling.</summary>
     private const int NamespaceExists = 48, CannotCreateIndex = 67, IndexAlreadyExists = 68, IndexOptionsConflict = 85, IndexKeySpecsConflict = 86;

@@ -17,7 +17,7 @@ public sealed record HistoryEntry(
 /// </summary>
 public sealed class MigrationHistory(string schema)
 {
-    public const string TableName = "schema_history";
+    public const string TableName = Shared.SchemaVersions.PostgresHistoryTable;
 
     private string Qualified(string table) => $"\"{schema}\".\"{table}\"";
 

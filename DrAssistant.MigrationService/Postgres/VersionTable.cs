@@ -7,7 +7,7 @@ namespace DrAssistant.MigrationService.Postgres;
 [VersionTableMetaData]
 public sealed class VersionTable(IOptions<MigratorOptions> options) : IVersionTableMetaData
 {
-    public const string Name = "schema_version";
+    public const string Name = Shared.SchemaVersions.PostgresVersionTable;
 
     public bool OwnsSchema => false;
 

@@ -1,4 +1,4 @@
-using DrAssistant.Api.Users;
+using DrAssistant.Shared.Accounts;
 using DrAssistant.Seeder.Clinic;
 using DrAssistant.Seeder.Storage;
 using Npgsql;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Threading.Channels;
-using DrAssistant.Api.Users;
+using DrAssistant.Shared.Accounts;
 using DrAssistant.Seeder.Cli;
 using DrAssistant.Seeder.Clinic;
 using DrAssistant.Seeder.Demo;

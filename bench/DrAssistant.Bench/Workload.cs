@@ -1,7 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Dapper;
-using DrAssistant.Api.Users;
+using DrAssistant.Shared.Accounts;
 using Npgsql;
 
 namespace DrAssistant.Bench;

@@ -9,7 +9,7 @@ public sealed class Seed(NpgsqlDataSource db)
     /// <summary>Every seeded user's password, so tests can sign in as anyone they create.</summary>
     public const string Password = "seeded password 1";
 
-    private static readonly string PasswordHash = DrAssistant.Api.Users.Passwords.Hash(Password);
+    private static readonly string PasswordHash = DrAssistant.Shared.Accounts.Passwords.Hash(Password);
 
     public async Task<Guid> UserAsync(string role = "doctor", string? fullName = null, string? specialty = null)
     {

@@ -130,6 +130,31 @@ public class StorePlannerTests
     }
 
     [Fact]
+    public void InPublishModeAConnectionStringInConfigurationAloneStillDeploysAContainer()
+    {
+        // A developer's user secrets (ConnectionStrings:postgresdb for F5) must not turn the deployment's store into a
+        // parameter behind their back: only Stores:Postgres=connection does.
+        var runtime = new Lazy<ContainerRuntimeStatus>(() => throw new InvalidOperationException("must not be asked"));
+
+        var choice = StorePlanner.Choose(Postgres(hasConnectionString: true), isPublishMode: true, runtime, out var problem);
+
+        Assert.Null(problem);
+        Assert.Equal(StoreMode.Container, choice.Mode);
+        Assert.Contains("Stores:Postgres=connection", choice.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void InPublishModeTheSwitchMakesAConnectionParameterWithoutAValueOnThisMachine()
+    {
+        var runtime = new Lazy<ContainerRuntimeStatus>(() => throw new InvalidOperationException("must not be asked"));
+
+        var choice = StorePlanner.Choose(Postgres(requested: "connection"), isPublishMode: true, runtime, out var problem);
+
+        Assert.Null(problem);
+        Assert.Equal(StoreMode.Connection, choice.Mode);
+    }
+
+    [Fact]
     public void TheProbeAsksOnlyTheConfiguredRuntimeAndExplainsWhenItIsMissing()
     {
         var configuration = new ConfigurationBuilder()

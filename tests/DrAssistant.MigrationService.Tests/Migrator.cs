@@ -9,23 +9,30 @@ internal static class Migrator
     public static async Task<MigratorResult> RunAsync(string connectionString, params string[] args) =>
         await RunAsync(connectionString, new Dictionary<string, string?>(), args);
 
-    public static async Task<MigratorResult> RunAsync(string connectionString, Dictionary<string, string?> settings, params string[] args)
+    public static Task<MigratorResult> RunAsync(string connectionString, Dictionary<string, string?> settings, params string[] args) =>
+        RunWithInputAsync(connectionString, settings, null, args);
+
+    /// <summary>In-process, with <paramref name="standardInput"/> as what was piped in (null: nothing).</summary>
+    public static async Task<MigratorResult> RunWithInputAsync(
+        string connectionString, Dictionary<string, string?> settings, string? standardInput, params string[] args)
     {
         settings["ConnectionStrings:postgresdb"] = connectionString;
         settings.TryAdd("Migrator:LockTimeout", "00:01:00");
         settings.TryAdd("Logging:LogLevel:Default", "Warning");
         var output = new StringWriter();
-        var exitCode = await MigrationService.MigratorApp.RunAsync(args, output, settings);
+        var exitCode = await MigrationService.MigratorApp.RunAsync(args, output, settings, CancellationToken.None, new StringReader(standardInput ?? string.Empty));
         return new MigratorResult(exitCode, output.ToString(), string.Empty);
     }
 
     /// <summary>The built migrator as a separate process (for kills, parallel runs and stderr checks).</summary>
-    public static Process Start(string connectionString, IEnumerable<string> args, IDictionary<string, string>? environment = null)
+    public static Process Start(string connectionString, IEnumerable<string> args, IDictionary<string, string>? environment = null, string? standardInput = null)
     {
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            // Always redirected, so a command that reads it never waits on the test runner's own.
+            RedirectStandardInput = true,
             UseShellExecute = false,
         };
         start.ArgumentList.Add(typeof(MigrationService.MigratorApp).Assembly.Location);
@@ -41,12 +48,20 @@ internal static class Migrator
             start.Environment[key] = value;
         }
 
-        return Process.Start(start) ?? throw new InvalidOperationException("Could not start the migrator.");
+        var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the migrator.");
+        if (standardInput is not null)
+        {
+            process.StandardInput.Write(standardInput);
+        }
+
+        process.StandardInput.Close();
+        return process;
     }
 
-    public static async Task<MigratorResult> RunProcessAsync(string connectionString, IEnumerable<string> args, IDictionary<string, string>? environment = null)
+    public static async Task<MigratorResult> RunProcessAsync(
+        string connectionString, IEnumerable<string> args, IDictionary<string, string>? environment = null, string? standardInput = null)
     {
-        using var process = Start(connectionString, args, environment);
+        using var process = Start(connectionString, args, environment, standardInput);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));

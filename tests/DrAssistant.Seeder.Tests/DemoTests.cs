@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 using Dapper;
-using DrAssistant.Api.Users;
+using DrAssistant.Shared.Accounts;
 using DrAssistant.Seeder.Clinic;
 
 namespace DrAssistant.Seeder.Tests;

@@ -120,6 +120,7 @@ public static class Tools
         {
             "STOP" => 19,
             "CONT" => 18,
+            "TERM" => 15,
             _ => throw new ArgumentException($"Unsupported signal {signal}.", nameof(signal)),
         };
         if (SendSignal(pid, number) == 0)

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Dapper;
 using DrAssistant.Api.Users;
+using DrAssistant.Shared.Accounts;
 
 namespace DrAssistant.Api.Tests.Users;
 

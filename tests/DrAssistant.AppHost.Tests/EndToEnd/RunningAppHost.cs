@@ -25,6 +25,7 @@ internal sealed class RunningAppHost : IAsyncDisposable
     private readonly ConcurrentDictionary<string, ConcurrentQueue<string>> _logs = new();
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly HashSet<TrackedProcess> _started = [];
+    private readonly ConcurrentDictionary<string, ResourceEvent> _states = new(StringComparer.Ordinal);
     private bool _disposed;
 
     private RunningAppHost(ITestOutputHelper output, DistributedApplication app)
@@ -53,6 +54,7 @@ internal sealed class RunningAppHost : IAsyncDisposable
         var running = new RunningAppHost(output, app);
         await app.StartAsync(cancellationToken);
         running.CollectLogs();
+        running.WatchStates();
         running.Note("started");
         return running;
     }
@@ -74,11 +76,42 @@ internal sealed class RunningAppHost : IAsyncDisposable
         Note($"{resource}: healthy");
     }
 
-    /// <summary>The mode, and why, that the dashboard shows on a store (or, for MongoDB off, on a service).</summary>
-    public string? PropertyOf(string resource, string property) =>
-        Notifications.TryGetCurrentState(resource, out var state)
-            ? state.Snapshot.Properties.FirstOrDefault(p => p.Name == property)?.Value?.ToString()
-            : null;
+    /// <summary>How many instances the model asks for (its replicas; one for most resources).</summary>
+    public int ReplicasOf(string resource) =>
+        _app.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == resource)
+            .Annotations.OfType<ReplicaAnnotation>().SingleOrDefault()?.Replicas ?? 1;
+
+    /// <summary>The instances of a resource seen so far (its replicas), as the dashboard names them, with their last state.</summary>
+    public IReadOnlyList<ResourceEvent> InstancesOf(string resource) =>
+        [.. _states.Values.Where(e => e.Resource.Name == resource).OrderBy(e => e.ResourceId, StringComparer.Ordinal)];
+
+    /// <summary>Waits until every replica the model asks for is healthy; returns their names.</summary>
+    public async Task<IReadOnlyList<string>> WaitForEveryInstanceHealthyAsync(string resource, CancellationToken cancellationToken)
+    {
+        var expected = ReplicasOf(resource);
+        while (InstancesOf(resource).Count(e => e.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy) < expected)
+        {
+            await Task.Delay(200, cancellationToken);
+        }
+
+        TrackProcesses();
+        var instances = InstancesOf(resource).Select(e => e.ResourceId).ToList();
+        Note($"{resource}: {instances.Count} instance(s) healthy ({string.Join(", ", instances)})");
+        return instances;
+    }
+
+    /// <summary>
+    /// The mode, and why, that the dashboard shows on a store (or, for MongoDB off, on a service); for a resource with
+    /// replicas, what every instance shows (null unless they all show the same).
+    /// </summary>
+    public string? PropertyOf(string resource, string property)
+    {
+        var values = InstancesOf(resource)
+            .Select(e => e.Snapshot.Properties.FirstOrDefault(p => p.Name == property)?.Value?.ToString())
+            .Distinct()
+            .ToList();
+        return values is [var value] ? value : null;
+    }
 
     /// <summary>
     /// Signs in through the real login as a demo doctor and reads their day, as the README says a developer can;
@@ -177,6 +210,21 @@ internal sealed class RunningAppHost : IAsyncDisposable
             _started.Add(process);
         }
     }
+
+    /// <summary>Keeps the last state of every resource instance (replicas each have their own).</summary>
+    private void WatchStates() => _ = Task.Run(async () =>
+    {
+        try
+        {
+            await foreach (var e in Notifications.WatchAsync(_stopping.Token))
+            {
+                _states[e.ResourceId] = e;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    });
 
     private void CollectLogs()
     {

@@ -137,6 +137,13 @@ public sealed class WholeStackTests(ITestOutputHelper output)
 
             var migrations = await stack.WaitForEndAsync(ResourceNames.Migrations, timeout.Token);
             Assert.NotEqual(0, migrations.ExitCode);
+            // A resource's log reaches the test a moment after its process has ended.
+            for (var wait = Stopwatch.StartNew(); wait.Elapsed < TimeSpan.FromSeconds(15)
+                 && !stack.LogsOf(ResourceNames.Migrations).Any(line => line.Contains("permission denied", StringComparison.OrdinalIgnoreCase));)
+            {
+                await Task.Delay(100, timeout.Token);
+            }
+
             Assert.Contains(stack.LogsOf(ResourceNames.Migrations), line => line.Contains("permission denied", StringComparison.OrdinalIgnoreCase));
 
             // The API (and the seeder) wait for the migrations to exit 0: they fail to start and never run.
@@ -180,8 +187,10 @@ public sealed class WholeStackTests(ITestOutputHelper output)
     {
         Assert.Equal(0, (await stack.WaitForEndAsync(ResourceNames.Migrations, cancellationToken)).ExitCode);
         Assert.Equal(0, (await stack.WaitForEndAsync(ResourceNames.Seeder, cancellationToken)).ExitCode);
-        await stack.WaitForHealthyAsync(ResourceNames.Api, cancellationToken);
+        // Two replicas (Api:Replicas's default under the AppHost), each healthy: its schema gate open, its stores answering.
+        Assert.Equal(2, (await stack.WaitForEveryInstanceHealthyAsync(ResourceNames.Api, cancellationToken)).Count);
 
+        // Aspire's proxy takes turns between the replicas: the sign-in and the reads that follow cross instances.
         var (dashboard, token) = await stack.SignInAndReadTheDashboardAsync(Doctor, Password, cancellationToken);
         Assert.False(string.IsNullOrWhiteSpace(dashboard.GetProperty("doctorName").GetString()));
         Assert.Equal(System.Text.Json.JsonValueKind.Array, dashboard.GetProperty("appointments").ValueKind);

@@ -1,10 +1,9 @@
-using DrAssistant.Api.Infrastructure;
-
-namespace DrAssistant.Api.Users;
+namespace DrAssistant.Shared.Accounts;
 
 /// <summary>
 /// What a new password must be: 8 to 128 characters, not one of the passwords every attacker tries first (a short
-/// list of the most common, compared without case), and not the account's own username or email.
+/// list of the most common, compared without case), and not the account's own username or email. The API (user creation,
+/// password change and reset) and the migration service's <c>create-admin</c> apply these same rules.
 /// </summary>
 public static class PasswordRules
 {
@@ -31,31 +30,31 @@ public static class PasswordRules
         "democlinic#2025",
     };
 
-    /// <summary>Adds to <paramref name="validation"/> what is wrong with <paramref name="password"/> under <paramref name="field"/>.</summary>
-    public static Validation Check(Validation validation, string field, string? password, string? username, string? email)
+    /// <summary>What is wrong with <paramref name="password"/>, in a sentence naming <paramref name="field"/>; null when nothing is.</summary>
+    public static string? Problem(string field, string? password, string? username, string? email)
     {
         if (string.IsNullOrEmpty(password))
         {
-            return validation.Add(field, $"{field} is required.");
+            return $"{field} is required.";
         }
 
         if (password.Length is < MinLength or > MaxLength)
         {
-            return validation.Add(field, $"{field} must be {MinLength} to {MaxLength} characters.");
+            return $"{field} must be {MinLength} to {MaxLength} characters.";
         }
 
         if (Common.Contains(password.Trim()))
         {
-            return validation.Add(field, $"{field} is one of the most common passwords; choose another.");
+            return $"{field} is one of the most common passwords; choose another.";
         }
 
         var candidate = password.Trim();
         if (Same(candidate, username) || Same(candidate, email) || Same(candidate, email?.Split('@')[0]))
         {
-            return validation.Add(field, $"{field} must not be the username or email.");
+            return $"{field} must not be the username or email.";
         }
 
-        return validation;
+        return null;
     }
 
     private static bool Same(string password, string? other) =>
