@@ -36,6 +36,12 @@ internal static class Extensions
             // each once instead of on every request. (A failed preparation is handled by PoolRecovery: see there.)
             settings.MaxAutoPrepare = database.GetValue("MaxAutoPrepare", 64);
             settings.AutoPrepareMinUsages = 2;
+            // A pooled connection is handed back as it is: Npgsql would otherwise prepend a seven-statement reset
+            // (RESET ALL, CLOSE ALL, UNLISTEN *, pg_advisory_unlock_all(), DISCARD TEMP, …) to every request's first
+            // statement, about 80 µs of PostgreSQL's time each. The API leaves no session state behind (no SET outside
+            // a transaction, no temporary tables, LISTEN, cursors or session advisory locks), and Npgsql still rolls
+            // back a transaction left open whatever this says (ConnectionResetTests).
+            settings.NoResetOnClose = true;
         });
 
         // Every request ends within Database:CommandTimeoutSeconds (503 ProblemDetails), even on a frozen server.

@@ -138,7 +138,10 @@ public static class AuthExtensions
             .Validate(o => o.MaxFailedLogins > 0 && o.FailureWindow > TimeSpan.Zero, "Sessions:MaxFailedLogins and Sessions:FailureWindow must be more than 0.")
             .Validate(o => o.ClientLoginLimit > 0 && o.ClientLoginWindow > TimeSpan.Zero, "Sessions:ClientLoginLimit and Sessions:ClientLoginWindow must be more than 0.")
             .Validate(o => o.MaxConcurrentPasswordHashes > 0 && o.PasswordHashQueueLimit >= 0, "Sessions:MaxConcurrentPasswordHashes must be more than 0 and Sessions:PasswordHashQueueLimit at least 0.")
+            .Validate(o => o.InvalidationHeartbeat >= TimeSpan.FromMilliseconds(10) && o.InvalidationHeartbeat <= TimeSpan.FromSeconds(10), "Sessions:InvalidationHeartbeat must be between 10 ms and 10 s.")
             .ValidateOnStart();
+        builder.Services.AddSingleton<SessionCache>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SessionCache>());
         builder.Services.AddSingleton<SessionStore>();
         builder.Services.AddSingleton<LoginThrottle>();
         builder.Services.AddSingleton<PasswordHashing>();

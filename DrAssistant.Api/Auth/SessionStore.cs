@@ -21,6 +21,15 @@ public sealed class SessionOptions
     public TimeSpan ActivityResolution { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
+    /// Sessions read from Redis are kept in the process and dropped the moment Redis says they changed (client tracking,
+    /// see <see cref="SessionCache"/>); false reads Redis on every request.
+    /// </summary>
+    public bool LocalCache { get; set; } = true;
+
+    /// <summary>How often the invalidation connection asks Redis whether it is still there; silent for four of these, the cache stops answering.</summary>
+    public TimeSpan InvalidationHeartbeat { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
     /// Password checks for one account within <see cref="FailureWindow"/> before it is locked (a successful sign-in
     /// starts the count again).
     /// </summary>
@@ -57,7 +66,7 @@ public sealed class SessionStoreUnavailableException(Exception inner) : Exceptio
 /// copy of Redis gives no usable token. Each user's sessions are listed in <c>user:{id}:sessions</c>, so all of them
 /// can be ended when the user changes (role, password, status).
 /// </summary>
-public sealed class SessionStore(IConnectionMultiplexer redis, IOptions<SessionOptions> options, TimeProvider time)
+public sealed class SessionStore(IConnectionMultiplexer redis, IOptions<SessionOptions> options, TimeProvider time, SessionCache? cache = null)
 {
     private const string SessionPrefix = "session:";
 
@@ -95,7 +104,7 @@ public sealed class SessionStore(IConnectionMultiplexer redis, IOptions<SessionO
         await Guard(async () =>
         {
             var batch = redis.GetDatabase().CreateTransaction();
-            _ = batch.StringSetAsync(SessionKey(id), JsonSerializer.Serialize(session), Until(expires, instant));
+            _ = batch.StringSetAsync(SessionKey(id), JsonSerializer.Serialize(session, SessionJson.Default.Session), Until(expires, instant));
             _ = batch.SetAddAsync(UserSessionsKey(userId), id);
             _ = batch.KeyExpireAsync(UserSessionsKey(userId), options.Value.MaxLifetime);
             await batch.ExecuteAsync();
@@ -106,23 +115,32 @@ public sealed class SessionStore(IConnectionMultiplexer redis, IOptions<SessionO
 
     /// <summary>
     /// The live session for a token, extended by this activity (sliding up to the maximum lifetime), or null when it
-    /// does not exist or has expired.
+    /// does not exist or has expired. Answered from <see cref="SessionCache"/> when it can vouch for the session,
+    /// otherwise read from Redis.
     /// </summary>
     public async Task<Session?> GetAndTouchAsync(string token)
     {
         var id = SessionIdOf(token);
         var db = redis.GetDatabase();
-        var value = await Guard(() => db.StringGetAsync(SessionKey(id)));
-        if (!value.HasValue)
+        Session? session = null;
+        if (cache is null || !cache.TryGet(id, out session))
         {
-            return null;
+            var generation = cache?.Generation ?? 0;
+            var value = await Guard(() => db.StringGetAsync(SessionKey(id)));
+            if (!value.HasValue)
+            {
+                return null;
+            }
+
+            session = JsonSerializer.Deserialize((string)value!, SessionJson.Default.Session)!;
+            cache?.Store(id, session, generation);
         }
 
-        var session = JsonSerializer.Deserialize<Session>((string)value!)!;
         var instant = time.GetUtcNow();
         var now = instant.ToUnixTimeSeconds();
         if (session.Expires <= now)
         {
+            cache?.Forget(id);
             await Guard(() => db.KeyDeleteAsync(SessionKey(id)));
             return null;
         }
@@ -133,11 +151,12 @@ public sealed class SessionStore(IConnectionMultiplexer redis, IOptions<SessionO
             var expires = Math.Min(SecondAtOrAfter(instant + options.Value.IdleTimeout), hardLimit);
             var touched = session with { LastActivity = now, Expires = expires };
             // SET … XX: only while the key still exists. A session ended since the GET above stays ended; a refresh
-            // must never write it back.
+            // must never write it back. (The write invalidates the cached copy everywhere, this one included.)
             var written = await Guard(() => db.StringSetAsync(
-                SessionKey(id), JsonSerializer.Serialize(touched), Until(expires, instant), When.Exists));
+                SessionKey(id), JsonSerializer.Serialize(touched, SessionJson.Default.Session), Until(expires, instant), When.Exists));
             if (!written)
             {
+                cache?.Forget(id);
                 return null;
             }
 
@@ -153,7 +172,10 @@ public sealed class SessionStore(IConnectionMultiplexer redis, IOptions<SessionO
         await Guard(async () =>
         {
             var db = redis.GetDatabase();
+            cache?.Forget(id);
             await db.KeyDeleteAsync(SessionKey(id));
+            // Also what makes the end of the session reach every instance at once: Redis wrote the invalidation of the key
+            // to their sockets before it answers this second command (see SessionCache).
             await db.SetRemoveAsync(UserSessionsKey(userId), id);
             return true;
         });
@@ -165,8 +187,15 @@ public sealed class SessionStore(IConnectionMultiplexer redis, IOptions<SessionO
     /// <summary>Ends every session of a user but one (your own password change keeps the session that made it).</summary>
     public Task<long> EndAllButAsync(Guid userId, string keepSessionId) => EndSessionsAsync(userId, keepSessionId);
 
-    private Task<long> EndSessionsAsync(Guid userId, string keep) => Guard(async () => (long)await redis.GetDatabase().ScriptEvaluateAsync(
-        EndSessionsScript, [UserSessionsKey(userId)], [keep, SessionPrefix]));
+    private Task<long> EndSessionsAsync(Guid userId, string keep) => Guard(async () =>
+    {
+        var db = redis.GetDatabase();
+        var ended = (long)await db.ScriptEvaluateAsync(EndSessionsScript, [UserSessionsKey(userId)], [keep, SessionPrefix]);
+        // Redis wrote the invalidations of the ended sessions to every instance's socket before it answers this: once
+        // the change is answered, no instance serves them again (see SessionCache).
+        await db.PingAsync();
+        return ended;
+    });
 
     /// <summary>
     /// Any failure to reach Redis as one exception, so callers fail closed. A connection dying under a command can
@@ -196,3 +225,7 @@ public sealed class SessionStore(IConnectionMultiplexer redis, IOptions<SessionO
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }
+
+/// <summary>The session's JSON, generated at build time (read on every request that misses the local cache).</summary>
+[JsonSerializable(typeof(Session))]
+internal sealed partial class SessionJson : JsonSerializerContext;

@@ -135,20 +135,19 @@ public static class DashboardApi
         var clinicDay = zone.Id == clock.ClinicZone.Id;
         var registry = CacheKeys.DoctorDashboards(id);
         var answerKey = CacheKeys.DoctorDashboard(id, day, tasksShown, alertsShown);
+        var cacheKey = clinicDay ? CacheKeys.DoctorSchedule(id, day) : null;
         var answer = new CacheLookup<DoctorDashboard>(false, null, false);
-        if (clinicDay)
+        var cached = new CacheLookup<List<ScheduledAppointment>>(false, null, false);
+        if (cacheKey is not null)
         {
-            answer = await cache.TryGetAsync<DoctorDashboard>("doctor-dashboard", answerKey, registry);
+            // The whole answer and the day's schedule in one round trip: on a miss of the first, the second is needed.
+            (answer, cached) = await cache.TryGetBothAsync<DoctorDashboard, List<ScheduledAppointment>>(
+                ("doctor-dashboard", answerKey, registry), ("doctor-schedule", cacheKey));
             if (answer.Found)
             {
                 return TypedResults.Ok(answer.Value!);
             }
         }
-
-        var cacheKey = clinicDay ? CacheKeys.DoctorSchedule(id, day) : null;
-        var cached = cacheKey is null
-            ? new CacheLookup<List<ScheduledAppointment>>(false, null, false)
-            : await cache.TryGetAsync<List<ScheduledAppointment>>("doctor-schedule", cacheKey);
 
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         var sql = $"{CountsSql};\n{(cached.Found ? "" : AppointmentsSql + ";\n")}{PendingTasksSql};\n{UnreadAlertsSql};";

@@ -122,30 +122,84 @@ public sealed class RedisCache
     /// </summary>
     public async Task<CacheLookup<T>> TryGetAsync<T>(string family, string key, string? registry = null) where T : class
     {
-        var tag = new KeyValuePair<string, object?>("cache.family", family);
-        if (_pendingDeletes.ContainsKey(key) || (registry is not null && _pendingDeletes.ContainsKey(registry)))
+        if (Skipped(key, registry))
         {
-            _misses.Add(1, tag);
-            return new CacheLookup<T>(false, null, false);
+            return Miss<T>(family, writable: false);
         }
 
         try
         {
             var values = await BoundedAsync(_redis.GetDatabase().StringGetAsync([key, VersionKey(registry ?? key)]));
-            if (values[0].HasValue)
-            {
-                _hits.Add(1, tag);
-                return new CacheLookup<T>(true, JsonSerializer.Deserialize<T>((string)values[0]!, _json), true, values[1]);
-            }
-
-            _misses.Add(1, tag);
-            return new CacheLookup<T>(false, null, true, values[1]);
+            return Found<T>(family, values[0], values[1]);
         }
         catch (Exception ex) when (IsRedisFailure(ex))
         {
-            _misses.Add(1, tag);
-            Failed(ex, "read", key, tag);
-            return new CacheLookup<T>(false, null, false);
+            Failed(ex, "read", key, new("cache.family", family));
+            return Miss<T>(family, writable: false);
+        }
+    }
+
+    /// <summary>
+    /// Two lookups (as <see cref="TryGetAsync{T}"/>) in one round trip to Redis, for a value and what it is made from
+    /// (the dashboard and its day's schedule): a request that misses the first pays one wait, not two. When the first is
+    /// found, the second is reported not found and not writable (it is not needed).
+    /// </summary>
+    public async Task<(CacheLookup<TFirst> First, CacheLookup<TSecond> Second)> TryGetBothAsync<TFirst, TSecond>(
+        (string Family, string Key, string? Registry) first, (string Family, string Key) second)
+        where TFirst : class
+        where TSecond : class
+    {
+        var (askFirst, askSecond) = (!Skipped(first.Key, first.Registry), !Skipped(second.Key, null));
+        if (!askFirst || !askSecond)
+        {
+            // Rare (a delete awaits its retry): each on its own.
+            return (askFirst ? await TryGetAsync<TFirst>(first.Family, first.Key, first.Registry) : Miss<TFirst>(first.Family, writable: false),
+                    askSecond ? await TryGetAsync<TSecond>(second.Family, second.Key) : Miss<TSecond>(second.Family, writable: false));
+        }
+
+        try
+        {
+            var values = await BoundedAsync(_redis.GetDatabase().StringGetAsync(
+                [first.Key, VersionKey(first.Registry ?? first.Key), second.Key, VersionKey(second.Key)]));
+            var answer = Found<TFirst>(first.Family, values[0], values[1]);
+            // The second is what the first is made from: not needed (nor counted) when the first was found.
+            return (answer, answer.Found ? new CacheLookup<TSecond>(false, null, false) : Found<TSecond>(second.Family, values[2], values[3]));
+        }
+        catch (Exception ex) when (IsRedisFailure(ex))
+        {
+            Failed(ex, "read", $"{first.Key}, {second.Key}", new("cache.family", first.Family));
+            return (Miss<TFirst>(first.Family, writable: false), Miss<TSecond>(second.Family, writable: false));
+        }
+    }
+
+    /// <summary>A key (or its family) whose delete awaits a retry is read past, and what is loaded is not written.</summary>
+    private bool Skipped(string key, string? registry) =>
+        _pendingDeletes.ContainsKey(key) || (registry is not null && _pendingDeletes.ContainsKey(registry));
+
+    private CacheLookup<T> Miss<T>(string family, bool writable, RedisValue? version = null) where T : class
+    {
+        _misses.Add(1, new KeyValuePair<string, object?>("cache.family", family));
+        return new CacheLookup<T>(false, null, writable, version);
+    }
+
+    private CacheLookup<T> Found<T>(string family, RedisValue value, RedisValue version) where T : class
+    {
+        if (!value.HasValue)
+        {
+            return Miss<T>(family, writable: true, version);
+        }
+
+        try
+        {
+            var found = JsonSerializer.Deserialize<T>((string)value!, _json);
+            _hits.Add(1, new KeyValuePair<string, object?>("cache.family", family));
+            return new CacheLookup<T>(true, found, true, version);
+        }
+        catch (JsonException ex)
+        {
+            // A value that no longer reads (its shape changed): a miss.
+            Failed(ex, "read", family, new("cache.family", family));
+            return Miss<T>(family, writable: false);
         }
     }
 

@@ -25,7 +25,9 @@ public static class Vocabulary
 
     /// <summary>
     /// Clinical rank as SQL, higher is more urgent: words sort alphabetically (urgent &gt; medium &gt; low &gt; high),
-    /// ranks do not.
+    /// ranks do not. Schema version 5's <c>idx_tasks_assignee_pending</c> holds this very expression (PostgreSQL reads
+    /// an index in ORDER BY's order only when the expressions are the same): change it only with a new index
+    /// (QueryPlanTests fail otherwise). The same holds for <see cref="AlertSeverityRank"/> and <c>idx_alerts_user_unread</c>.
     /// </summary>
     public static string TaskPriorityRank(string column) =>
         $"CASE {column} WHEN 'urgent' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2 WHEN 'low' THEN 1 ELSE 0 END";

@@ -44,7 +44,7 @@ public class MigratorMongoTests
         Assert.Equal(ExitCodes.Failure, exitCode);
         Assert.Equal("failed", json.GetProperty("mongo").GetProperty("status").GetString());
         Assert.StartsWith("No MongoDB server answered at 127.0.0.1:1", json.GetProperty("error").GetString(), StringComparison.Ordinal);
-        Assert.Equal(4, json.GetProperty("postgres").GetProperty("currentVersion").GetInt64());
+        Assert.Equal(Postgres.Db.LatestVersion, json.GetProperty("postgres").GetProperty("currentVersion").GetInt64());
     }
 
     [Fact]

@@ -159,6 +159,19 @@ public sealed class SchemaSpecTests : IAsyncLifetime
                                           "WHERE ((status)::text <> ALL ((ARRAY['cancelled'::character varying, 'no_show'::character varying])::text[]))",
     };
 
+    // Version 5: the doctor's open tasks and unread alerts, partial, in the dashboard's order (name -> what follows
+    // ON public., whitespace folded). The rank expressions are the queries' own (Vocabulary.TaskPriorityRank and
+    // AlertSeverityRank); tests/DrAssistant.Api.Tests QueryPlanTests prove the queries read them without a sort.
+    private static readonly Dictionary<string, string> Version5Indexes = new()
+    {
+        ["idx_tasks_assignee_pending"] = "tasks USING btree (assigned_to, ( CASE priority WHEN 'urgent'::text THEN 4 WHEN 'high'::text THEN 3 " +
+                                         "WHEN 'medium'::text THEN 2 WHEN 'low'::text THEN 1 ELSE 0 END) DESC, due_date, created_at, id) " +
+                                         "WHERE ((status)::text = 'pending'::text)",
+        ["idx_alerts_user_unread"] = "alerts USING btree (user_id, ( CASE severity WHEN 'critical'::text THEN 4 WHEN 'high'::text THEN 3 " +
+                                     "WHEN 'medium'::text THEN 2 WHEN 'low'::text THEN 1 ELSE 0 END) DESC, created_at DESC, id) " +
+                                     "WHERE (NOT is_read)",
+    };
+
     private TestDatabase _database = null!;
     private NpgsqlConnection _connection = null!;
 
@@ -263,12 +276,19 @@ public sealed class SchemaSpecTests : IAsyncLifetime
             Assert.EndsWith($"ON public.{definition}", index.Definition, StringComparison.Ordinal);
         }
 
+        foreach (var (name, definition) in Version5Indexes)
+        {
+            var index = Assert.Single(indexes, i => i.Name == name);
+            Assert.Equal($"CREATE INDEX {name} ON public.{definition}", FoldWhitespace(index.Definition));
+        }
+
         Assert.StartsWith("CREATE UNIQUE INDEX", indexes.Single(i => i.Name == "idx_users_username_ci").Definition, StringComparison.Ordinal);
         Assert.StartsWith("CREATE UNIQUE INDEX", indexes.Single(i => i.Name == "idx_users_email_ci").Definition, StringComparison.Ordinal);
 
         // Nothing beyond the spec's indexes, the primary keys and the unique constraints.
         var expected = SpecIndexes.Keys
             .Concat(Version4Indexes.Keys)
+            .Concat(Version5Indexes.Keys)
             .Concat(Catalog.SpecTables.Select(t => $"{t}_pkey"))
             .Concat(UniqueColumns.Select(u => u.Replace('.', '_') + "_key"))
             .Order();
@@ -309,6 +329,8 @@ public sealed class SchemaSpecTests : IAsyncLifetime
         Assert.Contains("NULL when the system", createdBy.Comment, StringComparison.Ordinal);
         Assert.Contains(constraints, c => c.Name == "fk_alerts_created_by" && c.Definition == "FOREIGN KEY (created_by) REFERENCES users(id)");
     }
+
+    private static string FoldWhitespace(string text) => string.Join(' ', text.Split((char[])[' ', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries));
 
     private static string Describe(Catalog.Column column) =>
         $"{column.Name} {column.Type}{(column.NotNull ? " !" : "")}{(column.Default is null ? "" : $" = {column.Default}")}";
