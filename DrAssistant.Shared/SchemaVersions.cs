@@ -8,7 +8,7 @@ namespace DrAssistant.Shared;
 public static class SchemaVersions
 {
     /// <summary>The latest PostgreSQL version (FluentMigrator's <c>schema_version</c>) of this build.</summary>
-    public const long Postgres = 4;
+    public const long Postgres = 5;
 
     /// <summary>The latest MongoDB step (recorded in <c>_migrations</c>) of this build.</summary>
     public const int Mongo = 2;
