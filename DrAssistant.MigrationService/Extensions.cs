@@ -5,7 +5,6 @@ using DrAssistant.MigrationService.Postgres.Migrations;
 using FluentMigrator.Runner;
 using FluentMigrator.Runner.Conventions;
 using FluentMigrator.Runner.Initialization;
-using Microsoft.Extensions.Logging.Console;
 using Npgsql;
 using OpenTelemetry.Trace;
 
@@ -17,8 +16,7 @@ internal static class Extensions
     {
         builder.Services.AddOptions<MigratorOptions>()
             .BindConfiguration(MigratorOptions.SectionName)
-            .Validate(o => System.Text.RegularExpressions.Regex.IsMatch(o.Schema, "^[a-z_][a-z0-9_]*$"),
-                "Migrator:Schema must be a lower-case identifier.")
+            .Validate(o => MigratorOptions.IsValidSchema(o.Schema), "Migrator:Schema must be a lower-case identifier.")
             .ValidateOnStart();
 
         var settings = builder.Configuration.GetSection(MigratorOptions.SectionName).Get<MigratorOptions>() ?? new MigratorOptions();
@@ -26,10 +24,10 @@ internal static class Extensions
         builder.Services.AddSingleton(new MigrationRunContext(
             connectionString, settings.Schema, settings.AppliedBy ?? $"{Environment.UserName}@{Environment.MachineName}"));
 
+        // FluentMigrator only generates the migrations' SQL (MigrationCatalog): its processor never opens a connection.
         builder.Services.AddFluentMigratorCore()
             .ConfigureRunner(runner => runner
                 .AddPostgres()
-                // Only 'script' runs without a database, and its processor never opens a connection.
                 .WithGlobalConnectionString(connectionString ?? "Host=unconfigured")
                 .ScanIn(typeof(M001_InitialSchema).Assembly).For.All());
         builder.Services.Configure<RunnerOptions>(options => options.TransactionPerSession = false);
@@ -40,26 +38,22 @@ internal static class Extensions
         builder.Services.AddScoped<MigratorRunner>();
         builder.AddMongoMigrator();
 
-        builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddSource("Npgsql"));
+        builder.Logging.AddMigratorLogging(builder.Configuration, command);
 
-        // FluentMigrator logs every statement, and every failure with its stack trace; the migrator reports failures
-        // itself, in a sentence. Quiet by default (in code, so it holds wherever the tool runs), unless configured.
-        if (builder.Configuration["Logging:LogLevel:FluentMigrator"] is null)
+        // Of the service defaults, a one-shot tool with no endpoint needs only telemetry (no health checks, service
+        // discovery or HTTP resilience), and only when it is exported: without an exporter, spans reach in-process
+        // listeners (tests) through the ActivitySource alone.
+        if (MigratorConfiguration.ExportsTelemetry(builder.Configuration))
         {
-            builder.Logging.AddFilter("FluentMigrator", LogLevel.None);
-        }
-
-        if (command.WritesPayload)
-        {
-            // Standard output carries the JSON or SQL; every log line goes to standard error.
-            builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+            builder.ConfigureOpenTelemetry();
+            builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddSource("Npgsql"));
         }
 
         return builder;
     }
 
     /// <summary>The configured connection string, named for pg_stat_activity and pointed at the schema.</summary>
-    private static string? ConnectionStringFor(string? configured, string schema)
+    public static string? ConnectionStringFor(string? configured, string schema)
     {
         if (string.IsNullOrWhiteSpace(configured))
         {

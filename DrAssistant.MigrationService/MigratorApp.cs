@@ -3,8 +3,9 @@ using DrAssistant.MigrationService.Cli;
 namespace DrAssistant.MigrationService;
 
 /// <summary>
-/// The whole program, callable in-process by tests: parse, build the host, run one command, return its exit code.
-/// <paramref name="settings"/> are configuration that wins over files and environment (tests use it).
+/// The whole program, callable in-process by tests: parse, read the configuration, try the up-to-date shortcut, and
+/// only when it cannot finish build the host and run the command; return its exit code. <paramref name="settings"/> are
+/// configuration that wins over files and environment (tests use it).
 /// </summary>
 public static class MigratorApp
 {
@@ -27,18 +28,27 @@ public static class MigratorApp
             return ExitCodes.Success;
         }
 
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        var configuration = MigratorConfiguration.Build(command, settings);
+        var (exitCode, handover) = await UpToDateShortcut.RunAsync(command, configuration, output, cancellationToken);
+        if (exitCode is { } done)
         {
-            Args = [.. command.ConfigurationArguments],
-            // appsettings.json sits beside the binary, wherever the tool is started from.
-            ContentRootPath = AppContext.BaseDirectory,
-        });
-        if (settings is not null)
-        {
-            builder.Configuration.AddInMemoryCollection(settings);
+            return done;
         }
 
-        builder.AddServiceDefaults();
+        // The shortcut's span stays the run's root (an async local set in a callee does not flow back to its caller).
+        using var shortcutSpan = handover?.Activity;
+        if (shortcutSpan is not null)
+        {
+            System.Diagnostics.Activity.Current = shortcutSpan;
+        }
+
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            // The configuration already holds every source the default host would add; logging is added by AddMigrator.
+            Configuration = configuration,
+            EnvironmentName = MigratorConfiguration.EnvironmentOf(configuration),
+            ContentRootPath = AppContext.BaseDirectory,
+        });
         builder.AddMigrator(command);
 
         using var host = builder.Build();
@@ -46,7 +56,7 @@ public static class MigratorApp
         try
         {
             using var scope = host.Services.CreateScope();
-            return await scope.ServiceProvider.GetRequiredService<MigratorRunner>().RunAsync(command, output, cancellationToken);
+            return await scope.ServiceProvider.GetRequiredService<MigratorRunner>().RunAsync(command, output, handover, cancellationToken);
         }
         finally
         {

@@ -42,6 +42,9 @@ public sealed partial class MigrationCatalog(
 
     public long Latest => Migrations.Count == 0 ? 0 : Migrations.Keys[^1];
 
+    /// <summary>Every migration's version, description and checksum, in order.</summary>
+    public IReadOnlyList<CodeVersion> Versions => [.. Migrations.Values.Select(m => new CodeVersion(m.Version, m.Description, m.Checksum))];
+
     /// <summary>SHA-256 of the statements with whitespace normalised, so reformatting code does not count as a change.</summary>
     public static string Checksum(IEnumerable<string> statements)
     {

@@ -20,7 +20,8 @@ internal static class Migrator
     }
 
     /// <summary>The built migrator as a separate process (for kills, parallel runs and stderr checks).</summary>
-    public static Process Start(string connectionString, IEnumerable<string> args, IDictionary<string, string>? environment = null)
+    /// <param name="migrator">Another build of the migrator (its main assembly); this one by default.</param>
+    public static Process Start(string connectionString, IEnumerable<string> args, IDictionary<string, string>? environment = null, string? migrator = null)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -28,7 +29,7 @@ internal static class Migrator
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(typeof(MigrationService.MigratorApp).Assembly.Location);
+        start.ArgumentList.Add(migrator ?? typeof(MigrationService.MigratorApp).Assembly.Location);
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
@@ -44,9 +45,10 @@ internal static class Migrator
         return Process.Start(start) ?? throw new InvalidOperationException("Could not start the migrator.");
     }
 
-    public static async Task<MigratorResult> RunProcessAsync(string connectionString, IEnumerable<string> args, IDictionary<string, string>? environment = null)
+    public static async Task<MigratorResult> RunProcessAsync(
+        string connectionString, IEnumerable<string> args, IDictionary<string, string>? environment = null, string? migrator = null)
     {
-        using var process = Start(connectionString, args, environment);
+        using var process = Start(connectionString, args, environment, migrator);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
