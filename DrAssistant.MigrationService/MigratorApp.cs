@@ -35,6 +35,9 @@ public static class MigratorApp
             return done;
         }
 
+        // Whatever the shortcut hands over is the full run's, and released here at the latest (the lock before its connection).
+        await using var handedConnection = handover?.Connection;
+        await using var handedLock = handover?.Lock;
         // The shortcut's span stays the run's root (an async local set in a callee does not flow back to its caller).
         using var shortcutSpan = handover?.Activity;
         if (shortcutSpan is not null)

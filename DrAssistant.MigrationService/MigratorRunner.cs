@@ -62,7 +62,7 @@ public sealed class MigratorRunner(
             {
                 MigratorVerb.Script => await ScriptAsync(command, output, cancellationToken),
                 MigratorVerb.Info or MigratorVerb.Check => await InfoAsync(command, report, output, cancellationToken),
-                MigratorVerb.Migrate or MigratorVerb.Rollback => await UnderLockAsync(command, report, cancellationToken),
+                MigratorVerb.Migrate or MigratorVerb.Rollback => await UnderLockAsync(command, handover, report, cancellationToken),
                 _ => ExitCodes.BadArguments,
             };
         }
@@ -95,32 +95,43 @@ public sealed class MigratorRunner(
         }
     });
 
-    private async Task<int> UnderLockAsync(MigratorCommand command, RunReport report, CancellationToken cancellationToken)
+    private async Task<int> UnderLockAsync(MigratorCommand command, RunHandover? handover, RunReport report, CancellationToken cancellationToken)
     {
         // One session for everything: the lock, the migrator's own tables, the history and the versions. If the session
         // is terminated or cut, the running version's transaction goes with the lock, so it cannot commit beside the
         // peer that takes the lock next. The connection is not pooled: closing it ends the session and the lock.
+        // The shortcut may have got as far as holding the lock: then the run carries on with its connection.
         NpgsqlConnection connection;
-        using (report.Phase("connect"))
+        if (handover?.Connection is { } handed)
         {
-            connection = await OpenAsync(report, cancellationToken);
+            connection = handed;
+        }
+        else
+        {
+            using (report.Phase("connect"))
+            {
+                connection = await OpenAsync(report, cancellationToken);
+            }
         }
 
         await using (connection)
         {
-            AdvisoryLock? held;
-            using (report.Phase("lock"))
-            using (Telemetry.Source.StartActivity("wait for migration lock"))
-            {
-                held = await AdvisoryLock.AcquireAsync(
-                    connection, options.Value.LockTimeout, options.Value.LockPollInterval, logger, cancellationToken);
-            }
-
+            AdvisoryLock? held = handover?.Lock;
             if (held is null)
             {
-                report.Status = RunStatus.LockTimeout;
-                report.Error = $"Another migrator held the lock for longer than {options.Value.LockTimeout}.";
-                return ExitCodes.LockTimeout;
+                using (report.Phase("lock"))
+                using (Telemetry.Source.StartActivity("wait for migration lock"))
+                {
+                    held = await AdvisoryLock.AcquireAsync(
+                        connection, options.Value.LockTimeout, options.Value.LockPollInterval, logger, cancellationToken);
+                }
+
+                if (held is null)
+                {
+                    report.Status = RunStatus.LockTimeout;
+                    report.Error = $"Another migrator held the lock for longer than {options.Value.LockTimeout}.";
+                    return ExitCodes.LockTimeout;
+                }
             }
 
             await using (held)
@@ -129,7 +140,7 @@ public sealed class MigratorRunner(
                 var step = new RunStep();
                 try
                 {
-                    return await LockedAsync(command, connection, held, step, report, cancellationToken);
+                    return await LockedAsync(command, connection, held, handover?.MissingBookkeeping, step, report, cancellationToken);
                 }
                 catch (Exception ex) when (ex is not LockLostException and not OperationCanceledException)
                 {
@@ -146,15 +157,16 @@ public sealed class MigratorRunner(
     }
 
     /// <summary>What a <c>migrate</c> or <c>rollback</c> does once the lock is held.</summary>
+    /// <param name="missing">What of the migrator's own tables the shortcut found missing, under this same lock.</param>
     private async Task<int> LockedAsync(
-        MigratorCommand command, NpgsqlConnection connection, AdvisoryLock held, RunStep step, RunReport report,
-        CancellationToken cancellationToken)
+        MigratorCommand command, NpgsqlConnection connection, AdvisoryLock held, List<BookkeepingObject>? missing, RunStep step,
+        RunReport report, CancellationToken cancellationToken)
     {
         // The migrator's own tables, in place (or repaired) before anything reads or writes them, on every run.
         step.Moment = "while putting the migrator's own tables in place";
         using (report.Phase("bookkeeping"))
         {
-            RecordBookkeeping(await _bookkeeping.EnsureAsync(connection, null, cancellationToken), report);
+            RecordBookkeeping(await _bookkeeping.EnsureAsync(connection, missing, cancellationToken), report);
         }
 
         SortedDictionary<long, AppliedVersion> applied;

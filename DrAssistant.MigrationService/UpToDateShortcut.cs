@@ -7,27 +7,35 @@ using Npgsql;
 
 namespace DrAssistant.MigrationService;
 
-/// <summary>What the shortcut hands to the full run when it found it could not finish: its span and the time it took.</summary>
+/// <summary>
+/// What the shortcut hands to the full run when it cannot finish: its span, the time it took and, when it got that far,
+/// its connection with the lock held and what of the migrator's own tables it found missing (the full run carries on
+/// from there instead of connecting and waiting again). The full run owns them from then on.
+/// </summary>
 /// <param name="WorkAhead">It saw work to do (so the full run starts generating the SQL at once).</param>
-public sealed record RunHandover(Activity? Activity, double ElapsedMs, IReadOnlyDictionary<string, double> PhasesMs, bool WorkAhead);
+public sealed record RunHandover(
+    Activity? Activity, double ElapsedMs, IReadOnlyDictionary<string, double> PhasesMs, bool WorkAhead,
+    NpgsqlConnection? Connection = null, AdvisoryLock? Lock = null, List<BookkeepingObject>? MissingBookkeeping = null);
 
 /// <summary>
 /// A <c>migrate</c> that has nothing to do, done before anything else is built: no host, no dependency injection, no
 /// FluentMigrator, no telemetry pipeline; one connection, three round trips. It is tried only where the full run would
 /// do nothing more either: PostgreSQL alone (no MongoDB to reconcile), no telemetry exporter to feed, no
-/// <c>--accept-changes</c>.
+/// <c>--accept-changes</c>, and <c>Migrator:Shortcut</c> not false.
 /// <para>
 /// It takes the lock once, without waiting, and in the same round trip checks that the migrator's own tables are all
 /// there; then reads the history with the checksums recorded for this build (<see cref="BuildChecksums"/>). When they
 /// show every version up to the target applied with an unchanged checksum and nothing applied that the build lacks, it
-/// logs and reports "nothing to do" exactly as the full run would. Anything else (the lock busy, an own table or this
-/// build's checksums missing, a version pending, edited or missing from the build, any error) lets go of the lock,
-/// closes the connection and hands over to the full run, which starts again with its own connection, waits for the lock,
-/// and applies, repairs or explains.
+/// logs and reports "nothing to do" exactly as the full run would. Otherwise it hands over to the full run: with its
+/// connection and the lock when it holds them (an own table or this build's checksums missing, a version pending, edited
+/// or missing from the build), without them when the lock is busy or anything failed (the full run connects, waits for
+/// the lock, and applies, repairs or explains).
 /// </para>
 /// </summary>
 internal static class UpToDateShortcut
 {
+    private const string LockBusy = "another migrator holds the lock";
+
     /// <summary>The exit code when the run is complete, otherwise null and what the full run takes over.</summary>
     public static async Task<(int? ExitCode, RunHandover? Handover)> RunAsync(
         MigratorCommand command, IConfiguration configuration, TextWriter output, CancellationToken cancellationToken)
@@ -49,90 +57,82 @@ internal static class UpToDateShortcut
         report.Postgres.Schema = schema;
         using var loggers = LoggerFactory.Create(logging => logging.AddMigratorLogging(configuration, command));
         var logger = loggers.CreateLogger<MigratorRunner>();
-        string reason;
-        try
+        var attempt = await TryAsync(command, Extensions.ConnectionStringFor(postgres, schema)!, schema, report, logger, cancellationToken);
+        if (attempt.Done)
         {
-            (var done, reason) = await TryAsync(command, Extensions.ConnectionStringFor(postgres, schema)!, schema, report, logger, cancellationToken);
-            if (done)
+            RunLog.MongoNotConfigured(loggers.CreateLogger<MongoStage>(), ResourceNames.MongoDatabase);
+            report.Mongo = MongoReport.NotConfigured();
+            report.Status = RunStatus.NothingToDo;
+            report.ExitCode = ExitCodes.Success;
+            report.DurationMs = Math.Round(clock.Elapsed.TotalMilliseconds, 1);
+            if (command.Json)
             {
-                RunLog.MongoNotConfigured(loggers.CreateLogger<MongoStage>(), ResourceNames.MongoDatabase);
-                report.Mongo = MongoReport.NotConfigured();
-                report.Status = RunStatus.NothingToDo;
-                report.ExitCode = ExitCodes.Success;
-                report.DurationMs = Math.Round(clock.Elapsed.TotalMilliseconds, 1);
-                if (command.Json)
-                {
-                    await output.WriteLineAsync(report.ToJson());
-                }
-
-                activity?.SetTag("exit_code", report.ExitCode);
-                activity?.Dispose();
-                return (report.ExitCode, null);
+                await output.WriteLineAsync(report.ToJson());
             }
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            // Whatever went wrong, the full run meets it again and explains it properly.
-            reason = ex.Message;
+
+            activity?.SetTag("exit_code", report.ExitCode);
+            activity?.Dispose();
+            return (report.ExitCode, null);
         }
 
-        logger.LogDebug("Not up to date at a glance ({Reason}); doing the full run.", reason);
-        return (null, new RunHandover(activity, clock.Elapsed.TotalMilliseconds,
-            new Dictionary<string, double> { ["shortcut"] = Math.Round(clock.Elapsed.TotalMilliseconds, 1) },
-            WorkAhead: reason != LockBusy));
+        logger.LogDebug("Not up to date at a glance ({Reason}); doing the full run.", attempt.Reason);
+        var elapsed = Math.Round(clock.Elapsed.TotalMilliseconds, 1);
+        return (null, new RunHandover(activity, elapsed, new Dictionary<string, double> { ["shortcut"] = elapsed },
+            WorkAhead: attempt.Reason != LockBusy, attempt.Connection, attempt.Lock, attempt.Missing));
     }
 
-    private const string LockBusy = "another migrator holds the lock";
+    private sealed record Attempt(
+        bool Done, string Reason, NpgsqlConnection? Connection = null, AdvisoryLock? Lock = null, List<BookkeepingObject>? Missing = null);
 
-    /// <summary>True when nothing is to be done (the report filled in); otherwise false and why.</summary>
-    private static async Task<(bool Done, string Reason)> TryAsync(
+    private static async Task<Attempt> TryAsync(
         MigratorCommand command, string connectionString, string schema, RunReport report, ILogger logger, CancellationToken cancellationToken)
     {
-        var build = BuildIdentity.Of(typeof(Postgres.Migrations.DrMigration).Assembly, schema);
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         report.Database = $"{builder.Host}:{builder.Port}/{builder.Database}";
         Activity.Current?.SetTag("db.namespace", builder.Database);
-
-        await using var connection = new NpgsqlConnection(connectionString);
-        using (report.Phase("connect"))
+        NpgsqlConnection? connection = null;
+        AdvisoryLock? held = null;
+        try
         {
-            await connection.OpenAsync(cancellationToken);
-        }
-
-        var bookkeeping = new Bookkeeping(schema);
-        AdvisoryLock held;
-        using (report.Phase("lock"))
-        {
-            // The lock, tried once, and then (so under it) whether the migrator's own tables are all in place.
-            await using var batch = new NpgsqlBatch(connection)
+            var build = BuildIdentity.Of(typeof(Postgres.Migrations.DrMigration).Assembly, schema);
+            connection = new NpgsqlConnection(connectionString);
+            using (report.Phase("connect"))
             {
-                BatchCommands =
+                await connection.OpenAsync(cancellationToken);
+            }
+
+            var bookkeeping = new Bookkeeping(schema);
+            List<BookkeepingObject> missing;
+            using (report.Phase("lock"))
+            {
+                // The lock, tried once, and then (so under it) whether the migrator's own tables are all in place.
+                await using var batch = new NpgsqlBatch(connection)
                 {
-                    new NpgsqlBatchCommand(AdvisoryLock.TryOnceSql) { Parameters = { new("key", AdvisoryLock.Key) } },
-                    bookkeeping.InspectCommand(),
-                },
-            };
-            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-            await reader.ReadAsync(cancellationToken);
-            if (!reader.GetBoolean(0))
-            {
-                return (false, LockBusy);
+                    BatchCommands =
+                    {
+                        new NpgsqlBatchCommand(AdvisoryLock.TryOnceSql) { Parameters = { new("key", AdvisoryLock.Key) } },
+                        bookkeeping.InspectCommand(),
+                    },
+                };
+                await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+                await reader.ReadAsync(cancellationToken);
+                if (!reader.GetBoolean(0))
+                {
+                    await connection.DisposeAsync();
+                    return new Attempt(false, LockBusy);
+                }
+
+                held = AdvisoryLock.Taken(connection, reader.GetInt32(1), TimeSpan.Zero);
+                await reader.NextResultAsync(cancellationToken);
+                await reader.ReadAsync(cancellationToken);
+                missing = bookkeeping.MissingFrom(reader);
             }
 
-            held = AdvisoryLock.Taken(connection, reader.GetInt32(1), TimeSpan.Zero);
-            await reader.NextResultAsync(cancellationToken);
-            await reader.ReadAsync(cancellationToken);
-            if (bookkeeping.MissingFrom(reader) is { Count: > 0 } missing)
+            if (missing.Count > 0)
             {
-                await reader.DisposeAsync();
-                await held.DisposeAsync();
-                return (false, $"the migrator's own {missing[0].Name} is missing");
+                return new Attempt(false, $"the migrator's own {missing[0].Name} is missing", connection, held, missing);
             }
-        }
 
-        await using (held)
-        {
-            report.LockWaitMs = 0;
             SortedDictionary<long, AppliedVersion> applied;
             List<CodeVersion> recorded;
             using (report.Phase("history"))
@@ -141,24 +141,37 @@ internal static class UpToDateShortcut
                     connection, new BuildChecksums(schema), build, cancellationToken);
             }
 
-            if (recorded.Count == 0)
-            {
-                return (false, "this build's checksums are not recorded");
-            }
-
             var versions = VersionComparison.Compare(recorded, applied);
-            if (!VersionComparison.NothingToDo(versions, command.To))
+            if (recorded.Count == 0 || !VersionComparison.NothingToDo(versions, command.To))
             {
-                return (false, "something is pending, edited or missing");
+                return new Attempt(false, recorded.Count == 0 ? "this build's checksums are not recorded" : "something is pending, edited or missing",
+                    connection, held, missing);
             }
 
+            report.LockWaitMs = 0;
             report.Postgres.CurrentVersion = applied.Count == 0 ? 0 : applied.Keys.Max();
             report.Postgres.LatestVersion = recorded[^1].Version;
             report.Postgres.Checksums = ChecksumSource.Recorded;
             report.Postgres.Versions.AddRange(versions);
             RunLog.UpToDate(logger, report.Postgres.CurrentVersion);
+            await held.DisposeAsync();
+            await connection.DisposeAsync();
+            return new Attempt(true, "");
         }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // Whatever went wrong, the full run meets it again on its own connection and explains it properly.
+            if (held is not null)
+            {
+                await held.DisposeAsync();
+            }
 
-        return (true, "");
+            if (connection is not null)
+            {
+                await connection.DisposeAsync();
+            }
+
+            return new Attempt(false, ex.Message);
+        }
     }
 }

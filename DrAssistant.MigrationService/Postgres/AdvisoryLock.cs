@@ -35,6 +35,7 @@ public sealed class AdvisoryLock : IAsyncDisposable
         """;
 
     private readonly NpgsqlConnection _connection;
+    private bool _released;
 
     private AdvisoryLock(NpgsqlConnection connection, int backendPid, TimeSpan waited)
     {
@@ -175,10 +176,12 @@ public sealed class AdvisoryLock : IAsyncDisposable
     /// <summary>Releases the lock if this session still holds it; the connection stays open for its owner to close.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (_connection.State != ConnectionState.Open)
+        if (_released || _connection.State != ConnectionState.Open)
         {
             return;
         }
+
+        _released = true;
 
         try
         {
