@@ -1,10 +1,6 @@
 using DrAssistant.MigrationService.Cli;
 using DrAssistant.MigrationService.Mongo;
 using DrAssistant.MigrationService.Postgres;
-using DrAssistant.MigrationService.Postgres.Migrations;
-using FluentMigrator.Runner;
-using FluentMigrator.Runner.Conventions;
-using FluentMigrator.Runner.Initialization;
 using Npgsql;
 using OpenTelemetry.Trace;
 
@@ -12,28 +8,18 @@ namespace DrAssistant.MigrationService;
 
 internal static class Extensions
 {
-    public static IHostApplicationBuilder AddMigrator(this IHostApplicationBuilder builder, MigratorCommand command)
+    /// <param name="catalog">The migrations of this build (FluentMigrator kept apart, see <see cref="MigrationCatalog"/>).</param>
+    public static IHostApplicationBuilder AddMigrator(this IHostApplicationBuilder builder, MigratorCommand command, MigrationCatalog catalog)
     {
         builder.Services.AddOptions<MigratorOptions>()
             .BindConfiguration(MigratorOptions.SectionName)
             .Validate(o => MigratorOptions.IsValidSchema(o.Schema), "Migrator:Schema must be a lower-case identifier.")
             .ValidateOnStart();
 
-        var settings = builder.Configuration.GetSection(MigratorOptions.SectionName).Get<MigratorOptions>() ?? new MigratorOptions();
-        var connectionString = ConnectionStringFor(builder.Configuration.GetConnectionString(ResourceNames.PostgresDatabase), settings.Schema);
+        var settings = Settings(builder.Configuration);
         builder.Services.AddSingleton(new MigrationRunContext(
-            connectionString, settings.Schema, settings.AppliedBy ?? $"{Environment.UserName}@{Environment.MachineName}"));
-
-        // FluentMigrator only generates the migrations' SQL (MigrationCatalog): its processor never opens a connection.
-        builder.Services.AddFluentMigratorCore()
-            .ConfigureRunner(runner => runner
-                .AddPostgres()
-                .WithGlobalConnectionString(connectionString ?? "Host=unconfigured")
-                .ScanIn(typeof(M001_InitialSchema).Assembly).For.All());
-        builder.Services.Configure<RunnerOptions>(options => options.TransactionPerSession = false);
-        builder.Services.AddSingleton<IConventionSet>(new DefaultConventionSet(settings.Schema, workingDirectory: null));
-
-        builder.Services.AddScoped<MigrationCatalog>();
+            ConnectionStringFor(builder.Configuration), settings.Schema, settings.AppliedBy ?? $"{Environment.UserName}@{Environment.MachineName}"));
+        builder.Services.AddSingleton(catalog);
         builder.Services.AddScoped<PostgresMigrator>();
         builder.Services.AddScoped<MigratorRunner>();
         builder.AddMongoMigrator();
@@ -51,6 +37,14 @@ internal static class Extensions
 
         return builder;
     }
+
+    /// <summary>The <c>Migrator</c> settings as configured (defaults where not).</summary>
+    public static MigratorOptions Settings(IConfiguration configuration) =>
+        configuration.GetSection(MigratorOptions.SectionName).Get<MigratorOptions>() ?? new MigratorOptions();
+
+    /// <summary>The configured PostgreSQL connection string as the migrator uses it, or null when there is none.</summary>
+    public static string? ConnectionStringFor(IConfiguration configuration) =>
+        ConnectionStringFor(configuration.GetConnectionString(ResourceNames.PostgresDatabase), Settings(configuration).Schema);
 
     /// <summary>The configured connection string, named for pg_stat_activity and pointed at the schema.</summary>
     public static string? ConnectionStringFor(string? configured, string schema)

@@ -45,6 +45,13 @@ public static class MigratorApp
             System.Diagnostics.Activity.Current = shortcutSpan;
         }
 
+        // The SQL is generated apart from the host; when the shortcut saw work to do, it is generated while the host is built.
+        using var catalog = new Postgres.MigrationCatalog(Extensions.Settings(configuration).Schema, Extensions.ConnectionStringFor(configuration));
+        if (handover?.WorkAhead == true)
+        {
+            _ = catalog.LoadAsync();
+        }
+
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings
         {
             // The configuration already holds every source the default host would add; logging is added by AddMigrator.
@@ -52,7 +59,7 @@ public static class MigratorApp
             EnvironmentName = MigratorConfiguration.EnvironmentOf(configuration),
             ContentRootPath = AppContext.BaseDirectory,
         });
-        builder.AddMigrator(command);
+        builder.AddMigrator(command, catalog);
 
         using var host = builder.Build();
         await host.StartAsync(cancellationToken);

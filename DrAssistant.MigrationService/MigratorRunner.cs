@@ -27,7 +27,6 @@ public sealed class MigratorRunner(
     private readonly MigrationHistory _history = new(context.Schema);
     private readonly Bookkeeping _bookkeeping = new(context.Schema);
     private readonly BuildChecksums _checksums = new(context.Schema);
-    private Task? _catalogLoaded;
     private RunReport? _report;
 
     /// <param name="handover">What the up-to-date shortcut did before the host was built, when it found work to do.</param>
@@ -86,14 +85,12 @@ public sealed class MigratorRunner(
         return report.ExitCode;
     }
 
-    /// <summary>Starts generating the migrations' SQL in the background, once.</summary>
-    private Task LoadCatalog() => _catalogLoaded ??= Task.Run(() =>
+    /// <summary>Generates the migrations' SQL in the background (once), and reports how long that took.</summary>
+    private async Task LoadCatalog()
     {
-        using (_report!.Phase("catalog"))
-        {
-            _ = catalog.Migrations;
-        }
-    });
+        await catalog.LoadAsync();
+        _report!.PhasesMs["catalog"] = catalog.GenerationMs ?? 0;
+    }
 
     private async Task<int> UnderLockAsync(MigratorCommand command, RunHandover? handover, RunReport report, CancellationToken cancellationToken)
     {

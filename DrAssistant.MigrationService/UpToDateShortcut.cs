@@ -55,11 +55,16 @@ internal static class UpToDateShortcut
         var activity = Telemetry.Source.StartActivity(command.Verb.ToString().ToLowerInvariant());
         var report = new RunReport { Tool = $"DrAssistant.MigrationService {MigrationRunContext.CurrentToolVersion}", Command = "migrate" };
         report.Postgres.Schema = schema;
-        using var loggers = LoggerFactory.Create(logging => logging.AddMigratorLogging(configuration, command));
+        // Logging and this build's identity are made on another core while the main flow connects (all cold code).
+        var prepared = Task.Run(() => (
+            LoggerFactory.Create(logging => logging.AddMigratorLogging(configuration, command)),
+            BuildIdentity.Of(typeof(Postgres.Migrations.DrMigration).Assembly, schema)));
+        var attempt = await TryAsync(command, Extensions.ConnectionStringFor(postgres, schema)!, schema, prepared, report, cancellationToken);
+        using var loggers = (await prepared).Item1;
         var logger = loggers.CreateLogger<MigratorRunner>();
-        var attempt = await TryAsync(command, Extensions.ConnectionStringFor(postgres, schema)!, schema, report, logger, cancellationToken);
         if (attempt.Done)
         {
+            RunLog.UpToDate(logger, report.Postgres.CurrentVersion);
             RunLog.MongoNotConfigured(loggers.CreateLogger<MongoStage>(), ResourceNames.MongoDatabase);
             report.Mongo = MongoReport.NotConfigured();
             report.Status = RunStatus.NothingToDo;
@@ -85,7 +90,8 @@ internal static class UpToDateShortcut
         bool Done, string Reason, NpgsqlConnection? Connection = null, AdvisoryLock? Lock = null, List<BookkeepingObject>? Missing = null);
 
     private static async Task<Attempt> TryAsync(
-        MigratorCommand command, string connectionString, string schema, RunReport report, ILogger logger, CancellationToken cancellationToken)
+        MigratorCommand command, string connectionString, string schema, Task<(ILoggerFactory, string Build)> prepared, RunReport report,
+        CancellationToken cancellationToken)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         report.Database = $"{builder.Host}:{builder.Port}/{builder.Database}";
@@ -94,7 +100,6 @@ internal static class UpToDateShortcut
         AdvisoryLock? held = null;
         try
         {
-            var build = BuildIdentity.Of(typeof(Postgres.Migrations.DrMigration).Assembly, schema);
             connection = new NpgsqlConnection(connectionString);
             using (report.Phase("connect"))
             {
@@ -138,7 +143,7 @@ internal static class UpToDateShortcut
             using (report.Phase("history"))
             {
                 (applied, recorded) = await new MigrationHistory(schema).ReadWithChecksumsAsync(
-                    connection, new BuildChecksums(schema), build, cancellationToken);
+                    connection, new BuildChecksums(schema), (await prepared).Build, cancellationToken);
             }
 
             var versions = VersionComparison.Compare(recorded, applied);
@@ -153,8 +158,7 @@ internal static class UpToDateShortcut
             report.Postgres.LatestVersion = recorded[^1].Version;
             report.Postgres.Checksums = ChecksumSource.Recorded;
             report.Postgres.Versions.AddRange(versions);
-            RunLog.UpToDate(logger, report.Postgres.CurrentVersion);
-            await held.DisposeAsync();
+            // Closing the session releases the lock (the connection is not pooled): no round trip to unlock first.
             await connection.DisposeAsync();
             return new Attempt(true, "");
         }
