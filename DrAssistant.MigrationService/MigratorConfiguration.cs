@@ -47,6 +47,10 @@ internal static class MigratorConfiguration
         return configuration;
     }
 
+    /// <summary><c>Migrator:Schema</c>, read without the binder (which a cold process pays for).</summary>
+    public static string SchemaOf(IConfiguration configuration) =>
+        configuration[$"{MigratorOptions.SectionName}:{nameof(MigratorOptions.Schema)}"] ?? new MigratorOptions().Schema;
+
     public static string EnvironmentOf(IConfiguration configuration) =>
         configuration[HostDefaults.EnvironmentKey] is { Length: > 0 } name ? name : Environments.Production;
 

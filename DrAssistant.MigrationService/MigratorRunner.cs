@@ -161,17 +161,23 @@ public sealed class MigratorRunner(
     {
         // The migrator's own tables, in place (or repaired) before anything reads or writes them, on every run.
         step.Moment = "while putting the migrator's own tables in place";
+        IReadOnlyList<string> created;
         using (report.Phase("bookkeeping"))
         {
-            RecordBookkeeping(await _bookkeeping.EnsureAsync(connection, missing, cancellationToken), report);
+            created = await _bookkeeping.EnsureAsync(connection, missing, cancellationToken);
+            RecordBookkeeping(created, report);
         }
 
-        SortedDictionary<long, AppliedVersion> applied;
-        List<CodeVersion> recorded;
-        step.Moment = "while reading the history";
-        using (report.Phase("history"))
+        SortedDictionary<long, AppliedVersion> applied = [];
+        List<CodeVersion> recorded = [];
+        // A version table made just now (or its schema) lists nothing: a new database has nothing to read.
+        if (!created.Contains($"table {VersionTable.Name}") && !created.Contains($"schema {context.Schema}"))
         {
-            (applied, recorded) = await _history.ReadWithChecksumsAsync(connection, _checksums, context.Build, cancellationToken);
+            step.Moment = "while reading the history";
+            using (report.Phase("history"))
+            {
+                (applied, recorded) = await _history.ReadWithChecksumsAsync(connection, _checksums, context.Build, cancellationToken);
+            }
         }
 
         // This build's recorded checksums may confirm that there is nothing to do; anything else is decided on the SQL

@@ -37,10 +37,11 @@ internal static class UpToDateShortcut
     private const string LockBusy = "another migrator holds the lock";
 
     /// <summary>The exit code when the run is complete, otherwise null and what the full run takes over.</summary>
+    /// <param name="catalog">Asked to generate the SQL as soon as there is work to do, so it is ready when needed.</param>
     public static async Task<(int? ExitCode, RunHandover? Handover)> RunAsync(
-        MigratorCommand command, IConfiguration configuration, TextWriter output, CancellationToken cancellationToken)
+        MigratorCommand command, IConfiguration configuration, MigrationCatalog catalog, TextWriter output, CancellationToken cancellationToken)
     {
-        var schema = configuration[$"{MigratorOptions.SectionName}:{nameof(MigratorOptions.Schema)}"] ?? "public";
+        var schema = MigratorConfiguration.SchemaOf(configuration);
         var postgres = configuration.GetConnectionString(ResourceNames.PostgresDatabase);
         if (command.Verb != MigratorVerb.Migrate || command.AcceptChanges
             || (bool.TryParse(configuration[$"{MigratorOptions.SectionName}:{nameof(MigratorOptions.Shortcut)}"], out var enabled) && !enabled)
@@ -59,7 +60,7 @@ internal static class UpToDateShortcut
         var prepared = Task.Run(() => (
             LoggerFactory.Create(logging => logging.AddMigratorLogging(configuration, command)),
             BuildIdentity.Of(typeof(Postgres.Migrations.DrMigration).Assembly, schema)));
-        var attempt = await TryAsync(command, Extensions.ConnectionStringFor(postgres, schema)!, schema, prepared, report, cancellationToken);
+        var attempt = await TryAsync(command, Extensions.ConnectionStringFor(postgres, schema)!, schema, prepared, catalog, report, cancellationToken);
         using var loggers = (await prepared).Item1;
         var logger = loggers.CreateLogger<MigratorRunner>();
         if (attempt.Done)
@@ -90,8 +91,8 @@ internal static class UpToDateShortcut
         bool Done, string Reason, NpgsqlConnection? Connection = null, AdvisoryLock? Lock = null, List<BookkeepingObject>? Missing = null);
 
     private static async Task<Attempt> TryAsync(
-        MigratorCommand command, string connectionString, string schema, Task<(ILoggerFactory, string Build)> prepared, RunReport report,
-        CancellationToken cancellationToken)
+        MigratorCommand command, string connectionString, string schema, Task<(ILoggerFactory, string Build)> prepared,
+        MigrationCatalog catalog, RunReport report, CancellationToken cancellationToken)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         report.Database = $"{builder.Host}:{builder.Port}/{builder.Database}";
@@ -135,6 +136,7 @@ internal static class UpToDateShortcut
 
             if (missing.Count > 0)
             {
+                _ = catalog.LoadAsync();
                 return new Attempt(false, $"the migrator's own {missing[0].Name} is missing", connection, held, missing);
             }
 
@@ -149,6 +151,7 @@ internal static class UpToDateShortcut
             var versions = VersionComparison.Compare(recorded, applied);
             if (recorded.Count == 0 || !VersionComparison.NothingToDo(versions, command.To))
             {
+                _ = catalog.LoadAsync();
                 return new Attempt(false, recorded.Count == 0 ? "this build's checksums are not recorded" : "something is pending, edited or missing",
                     connection, held, missing);
             }

@@ -108,9 +108,7 @@ public sealed class Bookkeeping
                 $"""
                 CREATE TABLE IF NOT EXISTS {checksums} (
                     build text NOT NULL CONSTRAINT schema_checksums_pkey PRIMARY KEY,
-                    versions bigint[] NOT NULL,
-                    descriptions text[] NOT NULL,
-                    checksums text[] NOT NULL,
+                    versions jsonb NOT NULL,
                     tool_version text NOT NULL,
                     recorded_at timestamptz NOT NULL DEFAULT now()
                 )

@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
 using Npgsql;
 
 namespace DrAssistant.MigrationService.Postgres;
@@ -7,7 +10,7 @@ public sealed record CodeVersion(long Version, string Description, string Checks
 
 /// <summary>
 /// The checksums a build's migrations yield, kept by build identity (<see cref="BuildIdentity"/>) in
-/// <c>schema_checksums</c>: one row per build, all its versions at once, so a row is either complete or absent. A run
+/// <c>schema_checksums</c>: one row per build, all its versions at once (as JSON), so a row is either complete or absent. A run
 /// of a build whose row is there takes its checksums from it instead of generating every migration's SQL again.
 /// <para>
 /// Only ever a shortcut to the same answer: a row is written only from SQL just generated, and only after validation
@@ -24,10 +27,10 @@ public sealed class BuildChecksums(string schema)
 
     /// <summary>The recorded versions of <c>@build</c>, in order; no rows when the build is not recorded.</summary>
     public string ReadSql => $"""
-        SELECT u.version, u.description, u.checksum
-        FROM {Qualified} c CROSS JOIN LATERAL unnest(c.versions, c.descriptions, c.checksums) AS u(version, description, checksum)
+        SELECT v.version, v.description, v.checksum
+        FROM {Qualified} c CROSS JOIN LATERAL jsonb_to_recordset(c.versions) AS v(version bigint, description text, checksum text)
         WHERE c.build = @build
-        ORDER BY u.version
+        ORDER BY v.version
         """;
 
     public static async Task<List<CodeVersion>> ReadAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
@@ -50,29 +53,31 @@ public sealed class BuildChecksums(string schema)
             return;
         }
 
-        await using var batch = new NpgsqlBatch(connection)
+        // The versions as one JSON text: only text parameters, which a cold process writes without compiling array code.
+        var json = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(json))
         {
-            BatchCommands =
+            writer.WriteStartArray();
+            foreach (var version in versions)
             {
-                new NpgsqlBatchCommand($"""
-                    INSERT INTO {Qualified} (build, versions, descriptions, checksums, tool_version)
-                    VALUES (@build, @versions, @descriptions, @checksums, @tool_version)
-                    ON CONFLICT (build) DO UPDATE SET versions = EXCLUDED.versions, descriptions = EXCLUDED.descriptions,
-                        checksums = EXCLUDED.checksums, tool_version = EXCLUDED.tool_version, recorded_at = now()
-                    """)
-                {
-                    Parameters =
-                    {
-                        new("build", build),
-                        new("versions", versions.Select(v => v.Version).ToArray()),
-                        new("descriptions", versions.Select(v => v.Description).ToArray()),
-                        new("checksums", versions.Select(v => v.Checksum).ToArray()),
-                        new("tool_version", toolVersion),
-                    },
-                },
-                new NpgsqlBatchCommand($"DELETE FROM {Qualified} WHERE build <> @build") { Parameters = { new("build", build) } },
-            },
-        };
-        await batch.ExecuteNonQueryAsync(cancellationToken);
+                writer.WriteStartObject();
+                writer.WriteNumber("version", version.Version);
+                writer.WriteString("description", version.Description);
+                writer.WriteString("checksum", version.Checksum);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+        }
+
+        await using var command = new NpgsqlCommand($"""
+            INSERT INTO {Qualified} (build, versions, tool_version) VALUES (@build, @versions::jsonb, @tool_version)
+            ON CONFLICT (build) DO UPDATE SET versions = EXCLUDED.versions, tool_version = EXCLUDED.tool_version, recorded_at = now();
+            DELETE FROM {Qualified} WHERE build <> @build
+            """, connection);
+        command.Parameters.AddWithValue("build", build);
+        command.Parameters.AddWithValue("versions", Encoding.UTF8.GetString(json.WrittenSpan));
+        command.Parameters.AddWithValue("tool_version", toolVersion);
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }

@@ -40,16 +40,17 @@ public sealed record CodeMigration(long Version, string Description, IReadOnlyLi
 /// </summary>
 public sealed partial class MigrationCatalog : IDisposable
 {
-    private readonly ServiceProvider _services;
+    private readonly Lazy<ServiceProvider> _services;
     private readonly Lazy<SortedList<long, CodeMigration>> _migrations;
     private readonly Lock _gate = new();
     private Task? _loading;
 
+    /// <summary>Costs nothing until the SQL is asked for.</summary>
     /// <param name="schema">Where the tables live (FluentMigrator's conventions qualify every name with it).</param>
     /// <param name="connectionString">Only for FluentMigrator's migration context; never opened.</param>
     public MigrationCatalog(string schema, string? connectionString)
     {
-        _services = new ServiceCollection()
+        _services = new(() => new ServiceCollection()
             // FluentMigrator's services want loggers; generating SQL says nothing worth keeping.
             .AddLogging()
             // For VersionTable, which FluentMigrator finds by its attribute and builds from this provider.
@@ -61,7 +62,7 @@ public sealed partial class MigrationCatalog : IDisposable
                 .ScanIn(typeof(M001_InitialSchema).Assembly).For.All())
             .Configure<RunnerOptions>(options => options.TransactionPerSession = false)
             .AddSingleton<IConventionSet>(new DefaultConventionSet(schema, workingDirectory: null))
-            .BuildServiceProvider();
+            .BuildServiceProvider());
         _migrations = new(Load, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
@@ -73,7 +74,7 @@ public sealed partial class MigrationCatalog : IDisposable
     public double? GenerationMs { get; private set; }
 
     /// <summary>Every migration's version, description and checksum, in order.</summary>
-    public IReadOnlyList<CodeVersion> Versions => [.. Migrations.Values.Select(m => new CodeVersion(m.Version, m.Description, m.Checksum))];
+    public IReadOnlyList<CodeVersion> Versions => field ??= [.. Migrations.Values.Select(m => new CodeVersion(m.Version, m.Description, m.Checksum))];
 
     /// <summary>Generates the SQL in the background, once; the task completes when it is there.</summary>
     public Task LoadAsync()
@@ -84,7 +85,13 @@ public sealed partial class MigrationCatalog : IDisposable
         }
     }
 
-    public void Dispose() => _services.Dispose();
+    public void Dispose()
+    {
+        if (_services.IsValueCreated)
+        {
+            _services.Value.Dispose();
+        }
+    }
 
     /// <summary>SHA-256 of the statements with whitespace normalised, so reformatting code does not count as a change.</summary>
     public static string Checksum(IEnumerable<string> statements)
@@ -96,8 +103,9 @@ public sealed partial class MigrationCatalog : IDisposable
     private SortedList<long, CodeMigration> Load()
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        var services = _services.Value;
         var result = new SortedList<long, CodeMigration>();
-        foreach (var (version, info) in _services.GetRequiredService<IMigrationInformationLoader>().LoadMigrations())
+        foreach (var (version, info) in services.GetRequiredService<IMigrationInformationLoader>().LoadMigrations())
         {
             var up = Capture(info.Migration, (m, c) => m.GetUpExpressions(c));
             result[version] = new CodeMigration(version, info.Description ?? info.GetName(), up, Checksum(up))
@@ -113,10 +121,11 @@ public sealed partial class MigrationCatalog : IDisposable
 
     private List<string> Capture(IMigration migration, Action<IMigration, IMigrationContext> collect)
     {
-        using var processor = ActivatorUtilities.CreateInstance<SqlCaptureProcessor>(_services);
-        var context = new MigrationContext(processor, _services, _services.GetRequiredService<IConnectionStringAccessor>().ConnectionString);
+        var services = _services.Value;
+        using var processor = ActivatorUtilities.CreateInstance<SqlCaptureProcessor>(services);
+        var context = new MigrationContext(processor, services, services.GetRequiredService<IConnectionStringAccessor>().ConnectionString);
         collect(migration, context);
-        _services.GetRequiredService<MigrationValidator>().ApplyConventionsToAndValidateExpressions(migration, context.Expressions);
+        services.GetRequiredService<MigrationValidator>().ApplyConventionsToAndValidateExpressions(migration, context.Expressions);
         foreach (var expression in context.Expressions)
         {
             expression.ExecuteWith(processor);
