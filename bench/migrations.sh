@@ -32,7 +32,10 @@ cat > "$work/connect/connect.csproj" <<PROJECT
 </Project>
 PROJECT
 # Connected as the migrator connects (unpooled, no type loading), one query (the migrator's first: the lock), closed.
+# Given a SQL file, it then sends that file as one command (the migrator's `script` output: one transaction per
+# version) and prints the milliseconds from connecting to done: the least a .NET program does to apply the same SQL.
 cat > "$work/connect/Program.cs" <<'PROGRAM'
+var clock = System.Diagnostics.Stopwatch.StartNew();
 var builder = new Npgsql.NpgsqlConnectionStringBuilder(Environment.GetEnvironmentVariable("ConnectionStrings__postgresdb"))
 {
     Pooling = false,
@@ -40,9 +43,20 @@ var builder = new Npgsql.NpgsqlConnectionStringBuilder(Environment.GetEnvironmen
 };
 await using var connection = new Npgsql.NpgsqlConnection(builder.ConnectionString);
 await connection.OpenAsync();
-await using var command = new Npgsql.NpgsqlCommand("SELECT pg_try_advisory_lock(1148338547), pg_backend_pid()", connection);
-await using var reader = await command.ExecuteReaderAsync();
-return await reader.ReadAsync() ? 0 : 1;
+await using (var command = new Npgsql.NpgsqlCommand("SELECT pg_try_advisory_lock(1148338547), pg_backend_pid()", connection))
+await using (var reader = await command.ExecuteReaderAsync())
+{
+    await reader.ReadAsync();
+}
+
+if (args.Length > 0)
+{
+    await using var script = new Npgsql.NpgsqlCommand(await File.ReadAllTextAsync(args[0]), connection) { CommandTimeout = 0 };
+    await script.ExecuteNonQueryAsync();
+    Console.WriteLine(clock.Elapsed.TotalMilliseconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture));
+}
+
+return 0;
 PROGRAM
 dotnet publish "$work/empty" "${publish[@]}" -o "$work/empty/out" >/dev/null
 dotnet publish "$work/connect" "${publish[@]}" -o "$work/connect/out" >/dev/null
@@ -57,12 +71,15 @@ spread() { echo "$(median < "$1") ($(sort -n "$1" | head -1)-$(sort -n "$1" | ta
 ConnectionStrings__postgresdb= dotnet "$migrator" script --from 0 > "$work/schema.sql"
 createdb probe
 
-for f in psql fresh fresh_wall noop noop_wall empty connect fresh_ratio phases; do : > "$work/t_$f"; done
+for f in psql dotnet fresh fresh_wall noop noop_wall empty connect fresh_ratio phases; do : > "$work/t_$f"; done
 load_before=$(cut -d' ' -f1 /proc/loadavg)
 for i in $(seq "$runs"); do
   createdb "floor_$i"; createdb "mig_$i"
   t0=$(now_ms); psql -q -X -v ON_ERROR_STOP=1 -d "floor_$i" -f "$work/schema.sql" >/dev/null; t1=$(now_ms)
   psql_ms=$((t1 - t0)); echo "$psql_ms" >> "$work/t_psql"
+
+  createdb "floor_dotnet_$i"
+  ConnectionStrings__postgresdb=$(cs "floor_dotnet_$i") dotnet "$work/connect/out/connect.dll" "$work/schema.sql" >> "$work/t_dotnet"
 
   t0=$(now_ms); report=$(migrate "mig_$i"); t1=$(now_ms)
   fresh_ms=$(echo "$report" | field "['durationMs']")
@@ -89,6 +106,7 @@ noop_ratio=$(ratio "$noop_ms" "$fresh_ms"); wall_ratio=$(ratio "$noop_wall" "$em
 cat <<REPORT
 == Migrations ($runs runs, median (min-max) in ms; PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}'), $(nproc) cores, load average $load_before -> $load_after)
 psql -f, same SQL, one transaction per version    $(spread "$work/t_psql")
+.NET + Npgsql: connect, lock, same SQL, in-process $(spread "$work/t_dotnet")
 migrator fresh migrate, in-process                 $(spread "$work/t_fresh")   (whole process $(spread "$work/t_fresh_wall"))
 migrator no-op migrate, in-process                 $(spread "$work/t_noop")
 migrator no-op migrate, whole process              $(spread "$work/t_noop_wall")
@@ -100,5 +118,6 @@ phases of the last fresh run: $(tail -1 "$work/t_phases")
    fresh migrate / psql, in every run                  $(ratio "$fresh_ms" "$psql_ms")    $worst_fresh    <= 2.00   $(verdict "$worst_fresh" "<=" 2)
    no-op / fresh, in-process                           $noop_ratio            <= 0.20   $(verdict "$noop_ratio" "<=" 0.2)
    no-op whole process / empty console app             $wall_ratio            <= 2.00   $(verdict "$wall_ratio" "<=" 2)
-   (for scale: one Npgsql connection and query / empty console app   $(ratio "$connect_ms" "$empty_ms"))
+   floors in .NET: connect + same SQL / psql           $(ratio "$(median < "$work/t_dotnet")" "$psql_ms")
+                   one connection and query / empty    $(ratio "$connect_ms" "$empty_ms")
 REPORT
