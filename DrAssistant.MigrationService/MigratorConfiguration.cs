@@ -54,7 +54,10 @@ internal static class MigratorConfiguration
     public static string EnvironmentOf(IConfiguration configuration) =>
         configuration[HostDefaults.EnvironmentKey] is { Length: > 0 } name ? name : Environments.Production;
 
-    /// <summary>Console logging configured from <c>Logging</c>, FluentMigrator quiet unless configured.</summary>
+    /// <summary>
+    /// Console logging configured from <c>Logging</c>. (FluentMigrator, which only generates SQL, logs nowhere: the
+    /// migrator reports failures itself, in a sentence, and logs each statement it sends at Debug.)
+    /// </summary>
     public static ILoggingBuilder AddMigratorLogging(this ILoggingBuilder logging, IConfiguration configuration, MigratorCommand command)
     {
         logging.AddConfiguration(configuration.GetSection("Logging"));
@@ -66,13 +69,6 @@ internal static class MigratorConfiguration
                 options.LogToStandardErrorThreshold = LogLevel.Trace;
             }
         });
-
-        // FluentMigrator logs every failure with its stack trace; the migrator reports failures itself, in a sentence.
-        // Quiet by default (in code, so it holds wherever the tool runs), unless configured.
-        if (configuration["Logging:LogLevel:FluentMigrator"] is null)
-        {
-            logging.AddFilter("FluentMigrator", LogLevel.None);
-        }
 
         return logging;
     }
