@@ -9,7 +9,9 @@ namespace DrAssistant.MigrationService;
 internal static class Extensions
 {
     /// <param name="catalog">The migrations of this build (FluentMigrator kept apart, see <see cref="MigrationCatalog"/>).</param>
-    public static IHostApplicationBuilder AddMigrator(this IHostApplicationBuilder builder, MigratorCommand command, MigrationCatalog catalog)
+    /// <param name="loggers">The shortcut's logging, configured the same way, to go on with; null to set it up here.</param>
+    public static IHostApplicationBuilder AddMigrator(
+        this IHostApplicationBuilder builder, MigratorCommand command, MigrationCatalog catalog, ILoggerFactory? loggers = null)
     {
         builder.Services.AddOptions<MigratorOptions>()
             .BindConfiguration(MigratorOptions.SectionName)
@@ -24,7 +26,15 @@ internal static class Extensions
         builder.Services.AddScoped<MigratorRunner>();
         builder.AddMongoMigrator();
 
-        builder.Logging.AddMigratorLogging(builder.Configuration, command);
+        if (loggers is not null)
+        {
+            // Registered last, so it is the one resolved; its owner (MigratorApp) disposes it.
+            builder.Services.AddSingleton(loggers);
+        }
+        else
+        {
+            builder.Logging.AddMigratorLogging(builder.Configuration, command);
+        }
 
         // Of the service defaults, a one-shot tool with no endpoint needs only telemetry (no health checks, service
         // discovery or HTTP resilience), and only when it is exported: without an exporter, spans reach in-process

@@ -48,6 +48,7 @@ public static class MigratorApp
         // Whatever the shortcut hands over is the full run's, and released here at the latest (the lock before its connection).
         await using var handedConnection = handover?.Connection;
         await using var handedLock = handover?.Lock;
+        using var handedLoggers = handover?.Loggers;
         // The shortcut's span stays the run's root (an async local set in a callee does not flow back to its caller).
         using var shortcutSpan = handover?.Activity;
         if (shortcutSpan is not null)
@@ -62,7 +63,7 @@ public static class MigratorApp
             EnvironmentName = MigratorConfiguration.EnvironmentOf(configuration),
             ContentRootPath = AppContext.BaseDirectory,
         });
-        builder.AddMigrator(command, catalog);
+        builder.AddMigrator(command, catalog, handover?.Loggers);
 
         using var host = builder.Build();
         await host.StartAsync(cancellationToken);

@@ -8,13 +8,13 @@ using Npgsql;
 namespace DrAssistant.MigrationService;
 
 /// <summary>
-/// What the shortcut hands to the full run when it cannot finish: its span, the time it took and, when it got that far,
-/// its connection with the lock held and what of the migrator's own tables it found missing (the full run carries on
-/// from there instead of connecting and waiting again). The full run owns them from then on.
+/// What the shortcut hands to the full run when it cannot finish: its span, its logging, the time it took and, when it
+/// got that far, its connection with the lock held and what of the migrator's own tables it found missing (the full run
+/// carries on from there instead of connecting and waiting again). The full run owns them from then on.
 /// </summary>
 /// <param name="WorkAhead">It saw work to do (so the full run starts generating the SQL at once).</param>
 public sealed record RunHandover(
-    Activity? Activity, double ElapsedMs, IReadOnlyDictionary<string, double> PhasesMs, bool WorkAhead,
+    Activity? Activity, ILoggerFactory Loggers, double ElapsedMs, IReadOnlyDictionary<string, double> PhasesMs, bool WorkAhead,
     NpgsqlConnection? Connection = null, AdvisoryLock? Lock = null, List<BookkeepingObject>? MissingBookkeeping = null);
 
 /// <summary>
@@ -61,10 +61,11 @@ internal static class UpToDateShortcut
             LoggerFactory.Create(logging => logging.AddMigratorLogging(configuration, command)),
             BuildIdentity.Of(typeof(Postgres.Migrations.DrMigration).Assembly, schema)));
         var attempt = await TryAsync(command, Extensions.ConnectionStringFor(postgres, schema)!, schema, prepared, catalog, report, cancellationToken);
-        using var loggers = (await prepared).Item1;
+        var loggers = (await prepared).Item1;
         var logger = loggers.CreateLogger<MigratorRunner>();
         if (attempt.Done)
         {
+            using var _ = loggers;
             RunLog.UpToDate(logger, report.Postgres.CurrentVersion);
             RunLog.MongoNotConfigured(loggers.CreateLogger<MongoStage>(), ResourceNames.MongoDatabase);
             report.Mongo = MongoReport.NotConfigured();
@@ -83,7 +84,7 @@ internal static class UpToDateShortcut
 
         logger.LogDebug("Not up to date at a glance ({Reason}); doing the full run.", attempt.Reason);
         var elapsed = Math.Round(clock.Elapsed.TotalMilliseconds, 1);
-        return (null, new RunHandover(activity, elapsed, new Dictionary<string, double> { ["shortcut"] = elapsed },
+        return (null, new RunHandover(activity, loggers, elapsed, new Dictionary<string, double> { ["shortcut"] = elapsed },
             WorkAhead: attempt.Reason != LockBusy, attempt.Connection, attempt.Lock, attempt.Missing));
     }
 
