@@ -41,13 +41,21 @@ public static class BuildIdentity
 
     private static string FileHash(Assembly assembly)
     {
-        // An assembly loaded from memory or bundled into a single file has no path of its own: fall back to its MVID.
-        if (string.IsNullOrEmpty(assembly.Location) || !File.Exists(assembly.Location))
+        // An assembly loaded from memory or bundled into a single file has no file of its own: fall back to its MVID.
+        var mvid = "mvid:" + assembly.ManifestModule.ModuleVersionId.ToString("N");
+        if (string.IsNullOrEmpty(assembly.Location))
         {
-            return "mvid:" + assembly.ManifestModule.ModuleVersionId.ToString("N");
+            return mvid;
         }
 
-        using var file = new FileStream(assembly.Location, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
-        return Convert.ToHexStringLower(SHA256.HashData(file));
+        try
+        {
+            using var file = new FileStream(assembly.Location, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
+            return Convert.ToHexStringLower(SHA256.HashData(file));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return mvid;
+        }
     }
 }

@@ -135,6 +135,20 @@ public sealed class MigratorChecksumsTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public void TheBuildIdentityIsTheSameForTheSameBuildAndSettingsAndChangesWithTheSchemaTheSqlIsQualifiedWith()
+    {
+        var migrations = typeof(MigrationService.Postgres.Migrations.DrMigration).Assembly;
+
+        var once = MigrationService.Postgres.BuildIdentity.Of(migrations, "public");
+        var again = MigrationService.Postgres.BuildIdentity.Of(migrations, "public");
+        var otherSchema = MigrationService.Postgres.BuildIdentity.Of(migrations, "clinic");
+
+        Assert.Equal(once, again);
+        Assert.NotEqual(once, otherSchema);
+        Assert.Matches("^[0-9a-f]{64}$", once);
+    }
+
     private static Dictionary<string, string?> NoShortcut() => new() { ["Migrator:Shortcut"] = "false" };
 
     private static string? Checksums(MigratorResult result) =>
