@@ -133,7 +133,9 @@ public sealed class MigratorRunner(
 
             await using (held)
             {
-                report.LockWaitMs = Math.Round(held.Waited.TotalMilliseconds, 1);
+                // Waiting began when the shortcut found the lock busy, if it did.
+                var waited = handover?.LockBusySince is { } since ? Stopwatch.GetElapsedTime(since) : held.Waited;
+                report.LockWaitMs = Math.Round(waited.TotalMilliseconds, 1);
                 var step = new RunStep();
                 try
                 {

@@ -13,9 +13,12 @@ namespace DrAssistant.MigrationService;
 /// carries on from there instead of connecting and waiting again). The full run owns them from then on.
 /// </summary>
 /// <param name="WorkAhead">It saw work to do (so the full run starts generating the SQL at once).</param>
+/// <param name="LockBusySince">When it found the lock held by another migrator (a <see cref="Stopwatch"/> timestamp), so
+/// the full run reports the whole wait.</param>
 public sealed record RunHandover(
     Activity? Activity, ILoggerFactory Loggers, double ElapsedMs, IReadOnlyDictionary<string, double> PhasesMs, bool WorkAhead,
-    NpgsqlConnection? Connection = null, AdvisoryLock? Lock = null, List<BookkeepingObject>? MissingBookkeeping = null);
+    NpgsqlConnection? Connection = null, AdvisoryLock? Lock = null, List<BookkeepingObject>? MissingBookkeeping = null,
+    long? LockBusySince = null);
 
 /// <summary>
 /// A <c>migrate</c> that has nothing to do, done before anything else is built: no host, no dependency injection, no
@@ -85,11 +88,12 @@ internal static class UpToDateShortcut
         logger.LogDebug("Not up to date at a glance ({Reason}); doing the full run.", attempt.Reason);
         var elapsed = Math.Round(clock.Elapsed.TotalMilliseconds, 1);
         return (null, new RunHandover(activity, loggers, elapsed, new Dictionary<string, double> { ["shortcut"] = elapsed },
-            WorkAhead: attempt.Reason != LockBusy, attempt.Connection, attempt.Lock, attempt.Missing));
+            WorkAhead: attempt.Reason != LockBusy, attempt.Connection, attempt.Lock, attempt.Missing, attempt.LockBusySince));
     }
 
     private sealed record Attempt(
-        bool Done, string Reason, NpgsqlConnection? Connection = null, AdvisoryLock? Lock = null, List<BookkeepingObject>? Missing = null);
+        bool Done, string Reason, NpgsqlConnection? Connection = null, AdvisoryLock? Lock = null, List<BookkeepingObject>? Missing = null,
+        long? LockBusySince = null);
 
     private static async Task<Attempt> TryAsync(
         MigratorCommand command, string connectionString, string schema, Task<(ILoggerFactory, string Build)> prepared,
@@ -126,7 +130,7 @@ internal static class UpToDateShortcut
                 if (!reader.GetBoolean(0))
                 {
                     await connection.DisposeAsync();
-                    return new Attempt(false, LockBusy);
+                    return new Attempt(false, LockBusy, LockBusySince: Stopwatch.GetTimestamp());
                 }
 
                 held = AdvisoryLock.Taken(connection, reader.GetInt32(1), TimeSpan.Zero);

@@ -41,18 +41,12 @@ public sealed class Bookkeeping
         _schema = schema;
         var s = $"\"{schema}\"";
         var versions = $"{s}.\"{VersionTable.Name}\"";
-        var history = $"{s}.\"{MigrationHistory.TableName}\"";
-        var checksums = $"{s}.\"{BuildChecksums.TableName}\"";
         const string versionOid = "to_regclass(@version_table)";
-        const string historyOid = "to_regclass(@history_table)";
-        const string checksumsOid = "to_regclass(@checksums_table)";
         string Column(string name) =>
             $"EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = {versionOid} AND attname = '{name}' AND attnum > 0 AND NOT attisdropped)";
 
         var schemaName = $"schema {schema}";
         var versionTable = $"table {VersionTable.Name}";
-        var historyTable = $"table {MigrationHistory.TableName}";
-        var checksumsTable = $"table {BuildChecksums.TableName}";
         Objects =
         [
             new(schemaName, null,
@@ -77,54 +71,49 @@ public sealed class Bookkeeping
                 $"obj_description({versionOid}, 'pg_class') IS NOT DISTINCT FROM {Literal(VersionTableComment)}",
                 $"COMMENT ON TABLE {versions} IS {Literal(VersionTableComment)}"),
 
-            new(historyTable, schemaName,
-                $"{historyOid} IS NOT NULL",
-                $"""
-                CREATE TABLE IF NOT EXISTS {history} (
-                    version bigint NOT NULL CONSTRAINT schema_history_pkey PRIMARY KEY,
-                    description text NOT NULL,
-                    checksum text NOT NULL,
-                    applied_by text NOT NULL,
-                    applied_at timestamptz NOT NULL DEFAULT now(),
-                    duration_ms bigint NOT NULL,
-                    tool_version text NOT NULL
-                )
+            .. KeyedTable(MigrationHistory.TableName, "@history_table", "version", HistoryTableComment, """
+                version bigint NOT NULL CONSTRAINT schema_history_pkey PRIMARY KEY,
+                description text NOT NULL,
+                checksum text NOT NULL,
+                applied_by text NOT NULL,
+                applied_at timestamptz NOT NULL DEFAULT now(),
+                duration_ms bigint NOT NULL,
+                tool_version text NOT NULL
                 """),
-            new("primary key schema_history_pkey", historyTable,
-                $"EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = {historyOid} AND contype = 'p')",
-                $"""
-                DO $$ BEGIN
-                    IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = '{history}'::regclass AND contype = 'p') THEN
-                        ALTER TABLE {history} ADD CONSTRAINT schema_history_pkey PRIMARY KEY (version);
-                    END IF;
-                END $$
-                """, MadeWithParent: true),
-            new($"comment on table {MigrationHistory.TableName}", historyTable,
-                $"obj_description({historyOid}, 'pg_class') IS NOT DISTINCT FROM {Literal(HistoryTableComment)}",
-                $"COMMENT ON TABLE {history} IS {Literal(HistoryTableComment)}"),
+            .. KeyedTable(BuildChecksums.TableName, "@checksums_table", "build", ChecksumsTableComment, """
+                build text NOT NULL CONSTRAINT schema_checksums_pkey PRIMARY KEY,
+                versions jsonb NOT NULL,
+                tool_version text NOT NULL,
+                recorded_at timestamptz NOT NULL DEFAULT now()
+                """),
+        ];
+    }
 
-            new(checksumsTable, schemaName,
-                $"{checksumsOid} IS NOT NULL",
-                $"""
-                CREATE TABLE IF NOT EXISTS {checksums} (
-                    build text NOT NULL CONSTRAINT schema_checksums_pkey PRIMARY KEY,
-                    versions jsonb NOT NULL,
-                    tool_version text NOT NULL,
-                    recorded_at timestamptz NOT NULL DEFAULT now()
-                )
-                """),
-            new("primary key schema_checksums_pkey", checksumsTable,
-                $"EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = {checksumsOid} AND contype = 'p')",
+    /// <summary>
+    /// One of our own tables: the table (<paramref name="columns"/> name its primary key <c>{table}_pkey</c>), that key
+    /// on its own (older builds' tables may lack it) and the table's comment. <paramref name="nameParameter"/> holds the
+    /// qualified name for the existence checks.
+    /// </summary>
+    private BookkeepingObject[] KeyedTable(string table, string nameParameter, string key, string comment, string columns)
+    {
+        var qualified = $"\"{_schema}\".\"{table}\"";
+        var oid = $"to_regclass({nameParameter})";
+        var name = $"table {table}";
+        return
+        [
+            new(name, $"schema {_schema}", $"{oid} IS NOT NULL", $"CREATE TABLE IF NOT EXISTS {qualified} (\n{columns}\n)"),
+            new($"primary key {table}_pkey", name,
+                $"EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = {oid} AND contype = 'p')",
                 $"""
                 DO $$ BEGIN
-                    IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = '{checksums}'::regclass AND contype = 'p') THEN
-                        ALTER TABLE {checksums} ADD CONSTRAINT schema_checksums_pkey PRIMARY KEY (build);
+                    IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = '{qualified}'::regclass AND contype = 'p') THEN
+                        ALTER TABLE {qualified} ADD CONSTRAINT {table}_pkey PRIMARY KEY ({key});
                     END IF;
                 END $$
                 """, MadeWithParent: true),
-            new($"comment on table {BuildChecksums.TableName}", checksumsTable,
-                $"obj_description({checksumsOid}, 'pg_class') IS NOT DISTINCT FROM {Literal(ChecksumsTableComment)}",
-                $"COMMENT ON TABLE {checksums} IS {Literal(ChecksumsTableComment)}"),
+            new($"comment on table {table}", name,
+                $"obj_description({oid}, 'pg_class') IS NOT DISTINCT FROM {Literal(comment)}",
+                $"COMMENT ON TABLE {qualified} IS {Literal(comment)}"),
         ];
     }
 
