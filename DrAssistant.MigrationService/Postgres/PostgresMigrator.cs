@@ -132,7 +132,10 @@ public sealed class PostgresMigrator(MigrationRunContext context, ILogger<Postgr
         return durationMs;
     }
 
-    /// <summary>Executes a command of several statements; returns the value of the last row it returns.</summary>
+    /// <summary>
+    /// Executes a command of several statements; returns the value of the last row of the last statement (the rows'
+    /// duration). A migration's own statement that returns rows (a <c>SELECT setval(…)</c>) is read past.
+    /// </summary>
     private static async Task<long> ExecuteAsync(
         NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, NpgsqlParameter[] parameters, CancellationToken cancellationToken)
     {
@@ -141,17 +144,17 @@ public sealed class PostgresMigrator(MigrationRunContext context, ILogger<Postgr
         await using var command = new NpgsqlCommand(sql, connection, transaction) { CommandTimeout = 0 };
         command.Parameters.AddRange(parameters);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        long last = 0;
+        object? last = null;
         do
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                last = reader.GetInt64(0);
+                last = reader.FieldCount > 0 ? reader.GetValue(0) : null;
             }
         }
         while (await reader.NextResultAsync(cancellationToken));
 
-        return last;
+        return Convert.ToInt64(last, CultureInfo.InvariantCulture);
     }
 
     /// <summary>
@@ -177,15 +180,14 @@ public sealed class MigrationFailedException(long version, string description, s
 {
     public long Version { get; } = version;
 
-    /// <summary>The server's own words and the statement it refused.</summary>
+    /// <summary>The server's own words (which name the object it refused; <c>script</c> shows the statements).</summary>
     private static string Describe(Exception exception)
     {
         for (var e = exception; e is not null; e = e.InnerException)
         {
             if (e is PostgresException postgres)
             {
-                var statement = postgres.BatchCommand?.CommandText is { Length: > 0 } sql ? $" in: {sql.Trim()}" : string.Empty;
-                return $"{postgres.SqlState}: {postgres.MessageText}{statement}";
+                return $"{postgres.SqlState}: {postgres.MessageText}";
             }
         }
 
