@@ -11,8 +11,8 @@ namespace DrAssistant.MigrationService.Postgres;
 /// Applies and reverts versions on the connection that holds the migration lock. A version's statements are exactly
 /// the SQL the catalog generated with FluentMigrator (the SQL <c>script</c> prints and the checksum covers); they go to
 /// the server as one command, followed by the version's row in <c>schema_version</c> and its history row, all in one
-/// transaction: two round trips per version however many statements it has (FluentMigrator's runner makes one per
-/// statement, plus its version-table write). A version that opts out of transactions (for
+/// transaction: one round trip and the commit per version however many statements it has (FluentMigrator's runner
+/// made one per statement, plus its version-table write). A version that opts out of transactions (for
 /// <c>CREATE INDEX CONCURRENTLY</c>) runs statement by statement, then gets its rows, right after it succeeds.
 /// </summary>
 public sealed class PostgresMigrator(MigrationRunContext context, ILogger<PostgresMigrator> logger)
