@@ -2,11 +2,6 @@ using DrAssistant.MigrationService.Accounts;
 using DrAssistant.MigrationService.Cli;
 using DrAssistant.MigrationService.Mongo;
 using DrAssistant.MigrationService.Postgres;
-using DrAssistant.MigrationService.Postgres.Migrations;
-using FluentMigrator.Runner;
-using FluentMigrator.Runner.Conventions;
-using FluentMigrator.Runner.Initialization;
-using Microsoft.Extensions.Logging.Console;
 using Npgsql;
 using OpenTelemetry.Trace;
 
@@ -14,54 +9,57 @@ namespace DrAssistant.MigrationService;
 
 internal static class Extensions
 {
-    public static IHostApplicationBuilder AddMigrator(this IHostApplicationBuilder builder, MigratorCommand command)
+    /// <param name="catalog">The migrations of this build (FluentMigrator kept apart, see <see cref="MigrationCatalog"/>).</param>
+    /// <param name="loggers">The shortcut's logging, configured the same way, to go on with; null to set it up here.</param>
+    public static IHostApplicationBuilder AddMigrator(
+        this IHostApplicationBuilder builder, MigratorCommand command, MigrationCatalog catalog, ILoggerFactory? loggers = null)
     {
         builder.Services.AddOptions<MigratorOptions>()
             .BindConfiguration(MigratorOptions.SectionName)
-            .Validate(o => System.Text.RegularExpressions.Regex.IsMatch(o.Schema, "^[a-z_][a-z0-9_]*$"),
-                "Migrator:Schema must be a lower-case identifier.")
+            .Validate(o => MigratorOptions.IsValidSchema(o.Schema), "Migrator:Schema must be a lower-case identifier.")
             .ValidateOnStart();
 
-        var settings = builder.Configuration.GetSection(MigratorOptions.SectionName).Get<MigratorOptions>() ?? new MigratorOptions();
-        var connectionString = ConnectionStringFor(builder.Configuration.GetConnectionString(ResourceNames.PostgresDatabase), settings.Schema);
+        var settings = Settings(builder.Configuration);
         builder.Services.AddSingleton(new MigrationRunContext(
-            connectionString, settings.Schema, settings.AppliedBy ?? $"{Environment.UserName}@{Environment.MachineName}"));
-
-        builder.Services.AddFluentMigratorCore()
-            .ConfigureRunner(runner => runner
-                .AddPostgres()
-                // Only 'script' runs without a database, and its processor never opens a connection.
-                .WithGlobalConnectionString(connectionString ?? "Host=unconfigured")
-                .ScanIn(typeof(M001_InitialSchema).Assembly).For.All());
-        builder.Services.Configure<RunnerOptions>(options => options.TransactionPerSession = false);
-        builder.Services.AddSingleton<IConventionSet>(new DefaultConventionSet(settings.Schema, workingDirectory: null));
-
-        builder.Services.AddScoped<MigrationCatalog>();
+            ConnectionStringFor(builder.Configuration), settings.Schema, settings.AppliedBy ?? $"{Environment.UserName}@{Environment.MachineName}"));
+        builder.Services.AddSingleton(catalog);
         builder.Services.AddScoped<PostgresMigrator>();
         builder.Services.AddScoped<MigratorRunner>();
         builder.Services.AddScoped<CreateAdmin>();
         builder.AddMongoMigrator();
 
-        builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddSource("Npgsql"));
-
-        // FluentMigrator logs every statement, and every failure with its stack trace; the migrator reports failures
-        // itself, in a sentence. Quiet by default (in code, so it holds wherever the tool runs), unless configured.
-        if (builder.Configuration["Logging:LogLevel:FluentMigrator"] is null)
+        if (loggers is not null)
         {
-            builder.Logging.AddFilter("FluentMigrator", LogLevel.None);
+            // Registered last, so it is the one resolved; its owner (MigratorApp) disposes it.
+            builder.Services.AddSingleton(loggers);
+        }
+        else
+        {
+            builder.Logging.AddMigratorLogging(builder.Configuration, command);
         }
 
-        if (command.WritesPayload)
+        // Of the service defaults, a one-shot tool with no endpoint needs only telemetry (no health checks, service
+        // discovery or HTTP resilience), and only when it is exported: without an exporter, spans reach in-process
+        // listeners (tests) through the ActivitySource alone.
+        if (MigratorConfiguration.ExportsTelemetry(builder.Configuration))
         {
-            // Standard output carries the JSON or SQL; every log line goes to standard error.
-            builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+            builder.ConfigureOpenTelemetry();
+            builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddSource("Npgsql"));
         }
 
         return builder;
     }
 
+    /// <summary>The <c>Migrator</c> settings as configured (defaults where not).</summary>
+    public static MigratorOptions Settings(IConfiguration configuration) =>
+        configuration.GetSection(MigratorOptions.SectionName).Get<MigratorOptions>() ?? new MigratorOptions();
+
+    /// <summary>The configured PostgreSQL connection string as the migrator uses it, or null when there is none.</summary>
+    public static string? ConnectionStringFor(IConfiguration configuration) =>
+        ConnectionStringFor(configuration.GetConnectionString(ResourceNames.PostgresDatabase), Settings(configuration).Schema);
+
     /// <summary>The configured connection string, named for pg_stat_activity and pointed at the schema.</summary>
-    private static string? ConnectionStringFor(string? configured, string schema)
+    public static string? ConnectionStringFor(string? configured, string schema)
     {
         if (string.IsNullOrWhiteSpace(configured))
         {

@@ -1,4 +1,6 @@
 using System.Reflection;
+using DrAssistant.MigrationService.Postgres;
+using DrAssistant.MigrationService.Postgres.Migrations;
 
 namespace DrAssistant.MigrationService;
 
@@ -8,6 +10,8 @@ public sealed class MigrationRunContext(string? connectionString, string schema,
     public static readonly string CurrentToolVersion =
         typeof(MigrationRunContext).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
 
+    private readonly Lazy<string> _build = new(() => BuildIdentity.Of(typeof(DrMigration).Assembly, schema));
+
     /// <summary>The PostgreSQL connection string, or null when none is configured (only <c>script</c> works then).</summary>
     public string? ConnectionString { get; } = connectionString;
 
@@ -16,4 +20,7 @@ public sealed class MigrationRunContext(string? connectionString, string schema,
     public string AppliedBy { get; } = appliedBy;
 
     public string ToolVersion => CurrentToolVersion;
+
+    /// <summary>The identity of what decides this build's SQL (<see cref="BuildIdentity"/>), computed when first asked.</summary>
+    public string Build => _build.Value;
 }

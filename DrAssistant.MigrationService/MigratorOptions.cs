@@ -22,4 +22,15 @@ public sealed class MigratorOptions
 
     /// <summary>Recorded as "applied by"; defaults to user@machine.</summary>
     public string? AppliedBy { get; set; }
+
+    /// <summary>
+    /// Whether a <c>migrate</c> first tries to find, before building anything, that there is nothing to do (see
+    /// <see cref="UpToDateShortcut"/>). Off, every run takes the full path (same outcome, slower).
+    /// </summary>
+    public bool Shortcut { get; set; } = true;
+
+    /// <summary>A lower-case SQL identifier: <c>[a-z_][a-z0-9_]*</c>.</summary>
+    public static bool IsValidSchema(string? schema) =>
+        !string.IsNullOrEmpty(schema) && schema[0] is (>= 'a' and <= 'z') or '_'
+        && schema.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_');
 }

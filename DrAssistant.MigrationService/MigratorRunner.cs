@@ -4,21 +4,21 @@ using DrAssistant.MigrationService.Cli;
 using DrAssistant.MigrationService.Mongo;
 using DrAssistant.MigrationService.Postgres;
 using DrAssistant.MigrationService.Reporting;
-using FluentMigrator.Runner.Processors;
 using Npgsql;
 
 namespace DrAssistant.MigrationService;
 
 /// <summary>
-/// Runs one command. Order of a <c>migrate</c>: open FluentMigrator's connection (retrying transient failures), take
-/// the advisory lock on it, put the migrator's own tables in place, read the history, validate checksums, resolve the
-/// runner, apply each pending version in its own transaction (checking the lock before each and before its history
-/// row), reconcile MongoDB (still under the lock), then report. Expected failures become exit codes with a clear
-/// message, never a stack trace.
+/// Runs one command. Order of a <c>migrate</c>: open a connection (retrying transient failures), take the advisory lock
+/// on it, put the migrator's own tables in place, read the history with the checksums recorded for this build, validate,
+/// apply each pending version in its own transaction on that same connection (checking the lock before each), reconcile
+/// MongoDB (still under the lock), then report. The migrations' SQL is generated with FluentMigrator only when needed:
+/// a build whose checksums are recorded (<see cref="BuildChecksums"/>) and that finds nothing to do never generates it.
+/// Expected failures become exit codes with a clear message, never a stack trace.
 /// </summary>
 public sealed class MigratorRunner(
-    IServiceProvider services,
     MigrationCatalog catalog,
+    PostgresMigrator migrator,
     MigrationRunContext context,
     MongoStage mongo,
     IOptions<MigratorOptions> options,
@@ -26,34 +26,42 @@ public sealed class MigratorRunner(
 {
     private readonly MigrationHistory _history = new(context.Schema);
     private readonly Bookkeeping _bookkeeping = new(context.Schema);
-    private Task _catalogLoaded = Task.CompletedTask;
+    private readonly BuildChecksums _checksums = new(context.Schema);
+    private RunReport? _report;
 
-    public async Task<int> RunAsync(MigratorCommand command, TextWriter output, CancellationToken cancellationToken)
+    /// <param name="handover">What the up-to-date shortcut did before the host was built, when it found work to do.</param>
+    public async Task<int> RunAsync(MigratorCommand command, TextWriter output, RunHandover? handover, CancellationToken cancellationToken)
     {
-        var report = new RunReport
+        var report = _report = new RunReport
         {
             Tool = $"DrAssistant.MigrationService {context.ToolVersion}",
             Command = command.Verb.ToString().ToLowerInvariant(),
         };
         report.Postgres.Schema = context.Schema;
-        var clock = Stopwatch.StartNew();
-        using var activity = Telemetry.Source.StartActivity(report.Command);
-
-        // Generating the migrations' SQL needs no database: it runs while we connect and wait for the lock.
-        _catalogLoaded = Task.Run(() =>
+        foreach (var (phase, ms) in handover?.PhasesMs ?? new Dictionary<string, double>())
         {
-            using (report.Phase("catalog"))
-            {
-                report.Postgres.LatestVersion = catalog.Latest;
-            }
-        }, cancellationToken);
+            report.PhasesMs[phase] = ms;
+        }
+
+        var clock = Stopwatch.StartNew();
+        // The shortcut's span is the run's span, so the versions' spans hang under one root.
+        using var own = handover?.Activity is null ? Telemetry.Source.StartActivity(report.Command) : null;
+        var activity = handover?.Activity ?? own;
+
+        // Generating the migrations' SQL needs no database: when it will be needed, it runs while we connect and wait
+        // for the lock. A migrate that may well have nothing to do waits to see whether this build's checksums are recorded.
+        if (command.Verb != MigratorVerb.Migrate || command.AcceptChanges || handover?.WorkAhead == true)
+        {
+            _ = LoadCatalog();
+        }
+
         try
         {
             report.ExitCode = command.Verb switch
             {
                 MigratorVerb.Script => await ScriptAsync(command, output, cancellationToken),
                 MigratorVerb.Info or MigratorVerb.Check => await InfoAsync(command, report, output, cancellationToken),
-                MigratorVerb.Migrate or MigratorVerb.Rollback => await UnderLockAsync(command, report, cancellationToken),
+                MigratorVerb.Migrate or MigratorVerb.Rollback => await UnderLockAsync(command, handover, report, cancellationToken),
                 _ => ExitCodes.BadArguments,
             };
         }
@@ -67,7 +75,7 @@ public sealed class MigratorRunner(
             activity?.SetStatus(ActivityStatusCode.Error, report.Error);
         }
 
-        report.DurationMs = Math.Round(clock.Elapsed.TotalMilliseconds, 1);
+        report.DurationMs = Math.Round(clock.Elapsed.TotalMilliseconds + (handover?.ElapsedMs ?? 0), 1);
         if (command.Json && command.Verb != MigratorVerb.Script)
         {
             await output.WriteLineAsync(report.ToJson());
@@ -77,41 +85,61 @@ public sealed class MigratorRunner(
         return report.ExitCode;
     }
 
-    private async Task<int> UnderLockAsync(MigratorCommand command, RunReport report, CancellationToken cancellationToken)
+    /// <summary>Generates the migrations' SQL in the background (once), and reports how long that took.</summary>
+    private async Task LoadCatalog()
     {
-        // FluentMigrator's processor and its connection come first, without the runner (which would read the version
-        // table): the lock is taken on the connection the versions will run on (see AdvisoryLock for why).
-        IServiceScope scope;
+        await catalog.LoadAsync();
+        _report!.PhasesMs["catalog"] = catalog.GenerationMs ?? 0;
+    }
+
+    private async Task<int> UnderLockAsync(MigratorCommand command, RunHandover? handover, RunReport report, CancellationToken cancellationToken)
+    {
+        // One session for everything: the lock, the migrator's own tables, the history and the versions. If the session
+        // is terminated or cut, the running version's transaction goes with the lock, so it cannot commit beside the
+        // peer that takes the lock next. The connection is not pooled: closing it ends the session and the lock.
+        // The shortcut may have got as far as holding the lock: then the run carries on with its connection.
         NpgsqlConnection connection;
-        using (report.Phase("connect"))
+        if (handover?.Connection is { } handed)
         {
-            (scope, connection) = await OpenRunnerConnectionAsync(report, cancellationToken);
+            connection = handed;
+        }
+        else
+        {
+            using (report.Phase("connect"))
+            {
+                connection = await OpenAsync(report, cancellationToken);
+            }
         }
 
-        try
+        await using (connection)
         {
-            AdvisoryLock? held;
-            using (report.Phase("lock"))
-            using (Telemetry.Source.StartActivity("wait for migration lock"))
-            {
-                held = await AdvisoryLock.AcquireAsync(
-                    connection, options.Value.LockTimeout, options.Value.LockPollInterval, logger, cancellationToken);
-            }
-
+            AdvisoryLock? held = handover?.Lock;
             if (held is null)
             {
-                report.Status = RunStatus.LockTimeout;
-                report.Error = $"Another migrator held the lock for longer than {options.Value.LockTimeout}.";
-                return ExitCodes.LockTimeout;
+                using (report.Phase("lock"))
+                using (Telemetry.Source.StartActivity("wait for migration lock"))
+                {
+                    held = await AdvisoryLock.AcquireAsync(
+                        connection, options.Value.LockTimeout, options.Value.LockPollInterval, logger, cancellationToken);
+                }
+
+                if (held is null)
+                {
+                    report.Status = RunStatus.LockTimeout;
+                    report.Error = $"Another migrator held the lock for longer than {options.Value.LockTimeout}.";
+                    return ExitCodes.LockTimeout;
+                }
             }
 
             await using (held)
             {
-                report.LockWaitMs = Math.Round(held.Waited.TotalMilliseconds, 1);
+                // Waiting began when the shortcut found the lock busy, if it did.
+                var waited = handover?.LockBusySince is { } since ? Stopwatch.GetElapsedTime(since) : held.Waited;
+                report.LockWaitMs = Math.Round(waited.TotalMilliseconds, 1);
                 var step = new RunStep();
                 try
                 {
-                    return await LockedAsync(command, scope, connection, held, step, report, cancellationToken);
+                    return await LockedAsync(command, connection, held, handover?.MissingBookkeeping, step, report, cancellationToken);
                 }
                 catch (Exception ex) when (ex is not LockLostException and not OperationCanceledException)
                 {
@@ -125,33 +153,59 @@ public sealed class MigratorRunner(
                 }
             }
         }
-        finally
-        {
-            DisposeRunnerScope(scope);
-        }
     }
 
     /// <summary>What a <c>migrate</c> or <c>rollback</c> does once the lock is held.</summary>
+    /// <param name="missing">What of the migrator's own tables the shortcut found missing, under this same lock.</param>
     private async Task<int> LockedAsync(
-        MigratorCommand command, IServiceScope scope, NpgsqlConnection connection, AdvisoryLock held, RunStep step,
+        MigratorCommand command, NpgsqlConnection connection, AdvisoryLock held, List<BookkeepingObject>? missing, RunStep step,
         RunReport report, CancellationToken cancellationToken)
     {
         // The migrator's own tables, in place (or repaired) before anything reads or writes them, on every run.
         step.Moment = "while putting the migrator's own tables in place";
+        IReadOnlyList<string> created;
         using (report.Phase("bookkeeping"))
         {
-            RecordBookkeeping(await _bookkeeping.EnsureAsync(connection, cancellationToken), report);
+            created = await _bookkeeping.EnsureAsync(connection, missing, cancellationToken);
+            RecordBookkeeping(created, report);
         }
 
-        await _catalogLoaded;
-        SortedDictionary<long, AppliedVersion> applied;
-        Dictionary<long, VersionReport> versions;
-        int validation;
-        step.Moment = "while reading the history";
-        using (report.Phase("history"))
+        SortedDictionary<long, AppliedVersion> applied = [];
+        List<CodeVersion> recorded = [];
+        // A version table made just now (or its schema) lists nothing: a new database has nothing to read.
+        if (!created.Contains($"table {VersionTable.Name}") && !created.Contains($"schema {context.Schema}"))
         {
-            applied = await _history.ReadAsync(connection, cancellationToken);
-            versions = Compare(applied, report);
+            step.Moment = "while reading the history";
+            using (report.Phase("history"))
+            {
+                (applied, recorded) = await _history.ReadWithChecksumsAsync(connection, _checksums, context.Build, cancellationToken);
+            }
+        }
+
+        // This build's recorded checksums may confirm that there is nothing to do; anything else is decided on the SQL
+        // generated now, so every pending, edited, missing or accepted version is judged on the SQL itself.
+        Dictionary<long, VersionReport>? versions = null;
+        if (command.Verb == MigratorVerb.Migrate && !command.AcceptChanges && recorded.Count > 0)
+        {
+            var candidate = VersionComparison.Compare(recorded, applied);
+            if (VersionComparison.NothingToDo(candidate, command.To))
+            {
+                versions = Report(candidate, applied, report);
+                report.Postgres.Checksums = ChecksumSource.Recorded;
+            }
+        }
+
+        if (versions is null)
+        {
+            await LoadCatalog();
+            versions = Report(VersionComparison.Compare(catalog.Versions, applied), applied, report);
+            report.Postgres.Checksums = ChecksumSource.Generated;
+        }
+
+        int validation;
+        step.Moment = "while validating the history";
+        using (report.Phase("validate"))
+        {
             validation = await ValidateAsync(command, connection, applied, versions, report, cancellationToken);
         }
 
@@ -160,19 +214,24 @@ public sealed class MigratorRunner(
             return validation;
         }
 
-        // Only now, holding the lock, does FluentMigrator's runner exist and read its version table.
-        var migrator = scope.ServiceProvider.GetRequiredService<PostgresMigrator>();
+        if (report.Postgres.Checksums == ChecksumSource.Generated && !catalog.Versions.SequenceEqual(recorded))
+        {
+            // The build's checksums, for its next runs: only from SQL just generated, and only once it validated.
+            step.Moment = "while recording this build's checksums";
+            await _checksums.RecordAsync(connection, context.Build, catalog.Versions, context.ToolVersion, cancellationToken);
+        }
+
         int exitCode;
         if (command.Verb == MigratorVerb.Rollback)
         {
             // MongoDB has no Down: its steps only ever add, so a rollback leaves it as it is.
-            exitCode = await RollbackAsync(command.To!.Value, migrator, held, step, applied, versions, report, cancellationToken);
+            exitCode = await RollbackAsync(command.To!.Value, connection, held, step, applied, versions, report, cancellationToken);
             return Done(exitCode, report);
         }
 
         using (report.Phase("apply"))
         {
-            exitCode = await MigrateAsync(command.To, migrator, held, step, applied, versions, report, cancellationToken);
+            exitCode = await MigrateAsync(command.To, connection, held, step, applied, versions, report, cancellationToken);
         }
 
         if (exitCode != ExitCodes.Success)
@@ -224,11 +283,11 @@ public sealed class MigratorRunner(
     }
 
     private async Task<int> MigrateAsync(
-        long? to, PostgresMigrator migrator, AdvisoryLock held, RunStep step, SortedDictionary<long, AppliedVersion> applied,
+        long? to, NpgsqlConnection connection, AdvisoryLock held, RunStep step, SortedDictionary<long, AppliedVersion> applied,
         Dictionary<long, VersionReport> versions, RunReport report, CancellationToken cancellationToken)
     {
         var current = applied.Count == 0 ? 0 : applied.Keys.Max();
-        var target = to ?? catalog.Latest;
+        var target = to ?? report.Postgres.LatestVersion;
         if (target < current)
         {
             report.Status = RunStatus.Failed;
@@ -237,34 +296,34 @@ public sealed class MigratorRunner(
             return ExitCodes.Failure;
         }
 
-        var pending = catalog.Migrations.Values.Where(m => !applied.ContainsKey(m.Version)).ToList();
-        var toApply = pending.Where(m => m.Version <= target).ToList();
+        var pending = versions.Values.Where(v => v.State is VersionState.Pending or VersionState.Skipped).ToList();
+        var toApply = pending.Where(v => v.Version <= target).ToList();
         foreach (var skipped in pending.Except(toApply))
         {
-            versions[skipped.Version].State = VersionState.Skipped;
+            skipped.State = VersionState.Skipped;
         }
 
         if (toApply.Count == 0)
         {
-            logger.LogInformation("PostgreSQL is up to date at version {Version}; nothing to apply.", current);
+            RunLog.UpToDate(logger, current);
             report.Status = RunStatus.NothingToDo;
         }
 
-        foreach (var migration in toApply)
+        foreach (var version in toApply)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            step.Moment = $"before version {migration.Version}";
+            step.Moment = $"before version {version.Version}";
             await held.EnsureHeldAsync(step.Moment, cancellationToken);
-            step.Moment = $"while applying version {migration.Version}";
-            migrator.Apply(migration, versions[migration.Version], held.EnsureHeld);
-            report.Postgres.CurrentVersion = migration.Version;
+            step.Moment = $"while applying version {version.Version}";
+            await migrator.ApplyAsync(connection, catalog.Migrations[version.Version], version, cancellationToken);
+            report.Postgres.CurrentVersion = version.Version;
         }
 
         return ExitCodes.Success;
     }
 
     private async Task<int> RollbackAsync(
-        long to, PostgresMigrator migrator, AdvisoryLock held, RunStep step, SortedDictionary<long, AppliedVersion> applied,
+        long to, NpgsqlConnection connection, AdvisoryLock held, RunStep step, SortedDictionary<long, AppliedVersion> applied,
         Dictionary<long, VersionReport> versions, RunReport report, CancellationToken cancellationToken)
     {
         var toRevert = applied.Keys.Where(v => v > to).OrderDescending().ToList();
@@ -289,7 +348,7 @@ public sealed class MigratorRunner(
             step.Moment = $"before reverting version {version}";
             await held.EnsureHeldAsync(step.Moment, cancellationToken);
             step.Moment = $"while reverting version {version}";
-            migrator.Revert(catalog.Migrations[version], versions[version], held.EnsureHeld);
+            await migrator.RevertAsync(connection, catalog.Migrations[version], versions[version], cancellationToken);
             report.Postgres.CurrentVersion = applied.Keys.Where(v => v < version).DefaultIfEmpty(0).Max();
         }
 
@@ -365,8 +424,9 @@ public sealed class MigratorRunner(
         await using var connection = await OpenAsync(report, cancellationToken);
         var applied = await _history.ReadAsync(connection, cancellationToken);
         var missing = await _bookkeeping.InspectAsync(connection, cancellationToken);
-        await _catalogLoaded;
-        var versions = Compare(applied, report);
+        await LoadCatalog();
+        var versions = Report(VersionComparison.Compare(catalog.Versions, applied), applied, report);
+        report.Postgres.Checksums = ChecksumSource.Generated;
 
         // The migrator's own objects count like a pending version: an interrupted run must not look like a clean one.
         report.Postgres.Bookkeeping.AddRange(missing.Select(o => new BookkeepingReport(o, BookkeepingState.Missing)));
@@ -394,7 +454,7 @@ public sealed class MigratorRunner(
     /// </summary>
     private async Task<int> ScriptAsync(MigratorCommand command, TextWriter output, CancellationToken cancellationToken)
     {
-        await _catalogLoaded;
+        await LoadCatalog();
         var from = command.From;
         if (from is null && context.ConnectionString is not null)
         {
@@ -416,50 +476,17 @@ public sealed class MigratorRunner(
         return ExitCodes.Success;
     }
 
-    private Dictionary<long, VersionReport> Compare(SortedDictionary<long, AppliedVersion> applied, RunReport report)
+    /// <summary>Puts the versions into the report; returns them by number.</summary>
+    private static Dictionary<long, VersionReport> Report(List<VersionReport> versions, SortedDictionary<long, AppliedVersion> applied, RunReport report)
     {
-        var versions = new SortedDictionary<long, VersionReport>();
-        foreach (var migration in catalog.Migrations.Values)
-        {
-            var row = applied.GetValueOrDefault(migration.Version);
-            versions[migration.Version] = new VersionReport
-            {
-                Version = migration.Version,
-                Description = migration.Description,
-                CodeChecksum = migration.Checksum,
-                State = row is null ? VersionState.Pending : VersionState.Applied,
-                RecordedChecksum = row?.History?.Checksum,
-                Checksum = row is null ? ChecksumStatus.None
-                    : row.History is null ? ChecksumStatus.Unrecorded
-                    : row.History.Checksum == migration.Checksum ? ChecksumStatus.Ok
-                    : ChecksumStatus.Changed,
-                AppliedAt = row?.History?.AppliedAt ?? (row?.AppliedOn is { } on ? new DateTimeOffset(on) : null),
-                AppliedBy = row?.History?.AppliedBy,
-                DurationMs = row?.History?.DurationMs,
-            };
-        }
-
-        foreach (var row in applied.Values.Where(r => !catalog.Migrations.ContainsKey(r.Version)))
-        {
-            versions[row.Version] = new VersionReport
-            {
-                Version = row.Version,
-                Description = row.History?.Description ?? row.Description ?? "(unknown)",
-                State = VersionState.MissingFromCode,
-                RecordedChecksum = row.History?.Checksum,
-                Checksum = ChecksumStatus.None,
-                AppliedAt = row.History?.AppliedAt,
-                AppliedBy = row.History?.AppliedBy,
-            };
-        }
-
         report.Postgres.CurrentVersion = applied.Count == 0 ? 0 : applied.Keys.Max();
+        report.Postgres.LatestVersion = versions.Where(v => v.State != VersionState.MissingFromCode).Select(v => v.Version).DefaultIfEmpty(0).Max();
         report.Postgres.Versions.Clear();
-        report.Postgres.Versions.AddRange(versions.Values);
-        return report.Postgres.Versions.ToDictionary(v => v.Version);
+        report.Postgres.Versions.AddRange(versions);
+        return versions.ToDictionary(v => v.Version);
     }
 
-    /// <summary>A connection of its own (for <c>info</c>, <c>check</c> and <c>script</c>, which take no lock).</summary>
+    /// <summary>A connection of its own, opened with retries.</summary>
     private Task<NpgsqlConnection> OpenAsync(RunReport report, CancellationToken cancellationToken) =>
         ConnectAsync(report, async () =>
         {
@@ -475,45 +502,6 @@ public sealed class MigratorRunner(
                 throw;
             }
         }, cancellationToken);
-
-    /// <summary>
-    /// A scope with FluentMigrator's processor and its connection, opened; the runner is not resolved yet, so nothing
-    /// has read the version table. Each attempt gets a fresh scope: the processor remembers a failed open.
-    /// </summary>
-    private Task<(IServiceScope Scope, NpgsqlConnection Connection)> OpenRunnerConnectionAsync(RunReport report, CancellationToken cancellationToken) =>
-        ConnectAsync(report, () =>
-        {
-            var scope = services.CreateScope();
-            try
-            {
-                var processor = scope.ServiceProvider.GetRequiredService<IProcessorAccessor>().Processor as GenericProcessorBase;
-                // Reading Connection opens it.
-                var connection = processor?.Connection as NpgsqlConnection
-                    ?? throw new InvalidOperationException("FluentMigrator's PostgreSQL processor has no Npgsql connection.");
-                return Task.FromResult((scope, connection));
-            }
-            catch
-            {
-                DisposeRunnerScope(scope);
-                throw;
-            }
-        }, cancellationToken);
-
-    /// <summary>
-    /// Disposing FluentMigrator's processor rolls back a transaction it still holds, which throws when its session
-    /// is gone (a lost lock): that must not hide the run's own outcome.
-    /// </summary>
-    private void DisposeRunnerScope(IServiceScope scope)
-    {
-        try
-        {
-            scope.Dispose();
-        }
-        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or ObjectDisposedException)
-        {
-            logger.LogDebug(ex, "Closing FluentMigrator's connection failed; its session had already ended.");
-        }
-    }
 
     /// <summary>Connects, retrying the failures that go away by themselves (a server still starting).</summary>
     private async Task<T> ConnectAsync<T>(RunReport report, Func<Task<T>> open, CancellationToken cancellationToken)

@@ -39,6 +39,14 @@ public sealed partial class CreateAdmin(MigrationRunContext context, StandardInp
 
     private const string DefaultFullName = "Administrator";
 
+    // As the migrate report reads: camelCase, nulls left out, '+' and quotes readable (read by people and scripts).
+    private static readonly JsonSerializerOptions ReportOptions = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
+
     public async Task<int> RunAsync(MigratorCommand command, TextWriter output, CancellationToken cancellationToken)
     {
         var username = command.Username!.Trim();
@@ -55,7 +63,7 @@ public sealed partial class CreateAdmin(MigrationRunContext context, StandardInp
 
         if (command.Json)
         {
-            await output.WriteLineAsync(JsonSerializer.Serialize(report, RunReport.JsonOptions));
+            await output.WriteLineAsync(JsonSerializer.Serialize(report, ReportOptions));
         }
         else if (result.Error is not null)
         {

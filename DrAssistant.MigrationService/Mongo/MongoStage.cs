@@ -84,7 +84,7 @@ public sealed class MongoStage(
 
         if (migrator is null)
         {
-            logger.LogInformation("MongoDB is not configured (no ConnectionStrings:{Name}); skipping the MongoDB side.", ResourceNames.MongoDatabase);
+            RunLog.MongoNotConfigured(logger, ResourceNames.MongoDatabase);
             report.Mongo = MongoReport.NotConfigured();
             return ExitCodes.Success;
         }

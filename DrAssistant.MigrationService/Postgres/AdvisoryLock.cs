@@ -9,17 +9,16 @@ namespace DrAssistant.MigrationService.Postgres;
 /// (the blocking form can deadlock with <c>CREATE INDEX CONCURRENTLY</c>). The server releases it by itself if the
 /// process dies, because it belongs to the session.
 /// <para>
-/// It is taken on the very connection FluentMigrator's processor applies the versions on (opened in the runner's scope
-/// before the runner, so nothing reads the version table before the lock is held). The lock and the version being
-/// applied then share one session: a lock that is lost (the backend terminated, the network cut) takes the running
-/// version's transaction down with it, so no version can commit after its migrator lost the lock. On a connection of
-/// its own, a terminated lock session would go unnoticed while the version carried on and committed.
+/// It is taken on the very connection the versions are applied on, before anything reads the version table. The lock
+/// and the version being applied then share one session: a lock that is lost (the backend terminated, the network cut)
+/// takes the running version's transaction down with it, so no version can commit after its migrator lost the lock. On
+/// a connection of its own, a terminated lock session would go unnoticed while the version carried on and committed.
 /// </para>
 /// <para>
-/// Npgsql lets a broken connection be opened again, and FluentMigrator does so silently before its next statement:
-/// that new session holds no lock. So before each version, and before writing a version's history row, the migrator
-/// calls <see cref="EnsureHeld"/>: the connection must be open, still be the backend that took the lock, and
-/// <c>pg_locks</c> must show the lock granted to it.
+/// Npgsql lets a broken connection be opened again (FluentMigrator's runner used to do so silently before its next
+/// statement): that new session holds no lock. So before each version the migrator calls <see cref="EnsureHeldAsync"/>:
+/// the connection must be open, still be the backend that took the lock, and <c>pg_locks</c> must show the lock
+/// granted to it.
 /// </para>
 /// </summary>
 public sealed class AdvisoryLock : IAsyncDisposable
@@ -36,6 +35,7 @@ public sealed class AdvisoryLock : IAsyncDisposable
         """;
 
     private readonly NpgsqlConnection _connection;
+    private bool _released;
 
     private AdvisoryLock(NpgsqlConnection connection, int backendPid, TimeSpan waited)
     {
@@ -49,6 +49,12 @@ public sealed class AdvisoryLock : IAsyncDisposable
 
     public TimeSpan Waited { get; }
 
+    /// <summary>One attempt at the lock: a boolean (taken) and the backend's pid, with <c>@key</c> = <see cref="Key"/>.</summary>
+    public const string TryOnceSql = "SELECT pg_try_advisory_lock(@key), pg_backend_pid()";
+
+    /// <summary>The lock, taken on <paramref name="connection"/> by an attempt (<see cref="TryOnceSql"/>) that returned true.</summary>
+    public static AdvisoryLock Taken(NpgsqlConnection connection, int backendPid, TimeSpan waited) => new(connection, backendPid, waited);
+
     /// <summary>
     /// Takes the lock on <paramref name="connection"/>, or returns null when <paramref name="timeout"/> passes first.
     /// The connection stays its owner's: releasing the lock does not close it.
@@ -60,7 +66,7 @@ public sealed class AdvisoryLock : IAsyncDisposable
         var nextReport = TimeSpan.Zero;
         while (true)
         {
-            await using (var command = new NpgsqlCommand("SELECT pg_try_advisory_lock(@key), pg_backend_pid()", connection))
+            await using (var command = new NpgsqlCommand(TryOnceSql, connection))
             {
                 command.Parameters.AddWithValue("key", Key);
                 await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -95,8 +101,8 @@ public sealed class AdvisoryLock : IAsyncDisposable
 
     /// <summary>
     /// Throws <see cref="LockLostException"/> unless this session still holds the lock. <paramref name="moment"/>
-    /// says when, for the message ("before version 3"). Synchronous, for FluentMigrator's callbacks; it runs
-    /// inside the version's transaction when there is one.
+    /// says when, for the message ("before version 3"). Synchronous, for callers that cannot await; it runs inside
+    /// the version's transaction when there is one.
     /// </summary>
     public void EnsureHeld(string moment)
     {
@@ -170,10 +176,12 @@ public sealed class AdvisoryLock : IAsyncDisposable
     /// <summary>Releases the lock if this session still holds it; the connection stays open for its owner to close.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (_connection.State != ConnectionState.Open)
+        if (_released || _connection.State != ConnectionState.Open)
         {
             return;
         }
+
+        _released = true;
 
         try
         {

@@ -1,4 +1,3 @@
-using System.Data;
 using Npgsql;
 
 namespace DrAssistant.MigrationService.Postgres;
@@ -12,8 +11,8 @@ public sealed record HistoryEntry(
 
 /// <summary>
 /// Reads what the database says is applied (FluentMigrator's <c>schema_version</c> and our <c>schema_history</c>)
-/// without creating anything, and writes history rows inside the transaction that applies a version. The tables
-/// themselves are put in place by <see cref="Bookkeeping"/>.
+/// without creating anything. History rows are written by <see cref="PostgresMigrator"/>, in the transaction that
+/// applies a version; the tables themselves are put in place by <see cref="Bookkeeping"/>.
 /// </summary>
 public sealed class MigrationHistory(string schema)
 {
@@ -66,34 +65,48 @@ public sealed class MigrationHistory(string schema)
         return result;
     }
 
-    /// <summary>Records an applied version, on the connection and transaction that applied it.</summary>
-    public static void Insert(IDbConnection connection, IDbTransaction? transaction, string schema, HistoryEntry entry)
+    /// <summary>
+    /// The applied versions with their history rows, read in one round trip together with the checksums recorded for
+    /// <paramref name="build"/> (empty when it has none). Only once the migrator's own tables are known to be in place.
+    /// </summary>
+    public async Task<(SortedDictionary<long, AppliedVersion> Applied, List<CodeVersion> Recorded)> ReadWithChecksumsAsync(
+        NpgsqlConnection connection, BuildChecksums checksums, string build, CancellationToken cancellationToken)
     {
-        using var command = (NpgsqlCommand)connection.CreateCommand();
-        command.Transaction = (NpgsqlTransaction?)transaction;
-        command.CommandText = $"""
-            INSERT INTO "{schema}"."{TableName}" (version, description, checksum, applied_by, applied_at, duration_ms, tool_version)
-            VALUES (@version, @description, @checksum, @applied_by, now(), @duration_ms, @tool_version)
-            ON CONFLICT (version) DO UPDATE SET
-                description = EXCLUDED.description, checksum = EXCLUDED.checksum, applied_by = EXCLUDED.applied_by,
-                applied_at = EXCLUDED.applied_at, duration_ms = EXCLUDED.duration_ms, tool_version = EXCLUDED.tool_version
-            """;
-        command.Parameters.AddWithValue("version", entry.Version);
-        command.Parameters.AddWithValue("description", entry.Description);
-        command.Parameters.AddWithValue("checksum", entry.Checksum);
-        command.Parameters.AddWithValue("applied_by", entry.AppliedBy);
-        command.Parameters.AddWithValue("duration_ms", entry.DurationMs);
-        command.Parameters.AddWithValue("tool_version", entry.ToolVersion);
-        command.ExecuteNonQuery();
+        await using var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands = { AppliedCommand(), new NpgsqlBatchCommand(checksums.ReadSql) { Parameters = { new("build", build) } } },
+        };
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        var applied = await ReadAppliedAsync(reader, cancellationToken);
+        await reader.NextResultAsync(cancellationToken);
+        return (applied, await BuildChecksums.ReadAsync(reader, cancellationToken));
     }
 
-    public static void Delete(IDbConnection connection, IDbTransaction? transaction, string schema, long version)
+    /// <summary>Every row of the version table with its history row, if any (the tables must exist, complete).</summary>
+    public NpgsqlBatchCommand AppliedCommand() => new($"""
+        SELECT v.version, v.description, v.applied_on, h.version IS NOT NULL,
+               h.description, h.checksum, h.applied_by, h.applied_at, h.duration_ms, h.tool_version
+        FROM {Qualified(VersionTable.Name)} v LEFT JOIN {Qualified(TableName)} h ON h.version = v.version
+        """);
+
+    public static async Task<SortedDictionary<long, AppliedVersion>> ReadAppliedAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
     {
-        using var command = (NpgsqlCommand)connection.CreateCommand();
-        command.Transaction = (NpgsqlTransaction?)transaction;
-        command.CommandText = $"""DELETE FROM "{schema}"."{TableName}" WHERE version = @version""";
-        command.Parameters.AddWithValue("version", version);
-        command.ExecuteNonQuery();
+        var result = new SortedDictionary<long, AppliedVersion>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var version = reader.GetInt64(0);
+            var history = reader.GetBoolean(3)
+                ? new HistoryEntry(version, reader.GetString(4), reader.GetString(5), reader.GetString(6),
+                    reader.GetFieldValue<DateTimeOffset>(7), reader.GetInt64(8), reader.GetString(9))
+                : null;
+            result[version] = new AppliedVersion(
+                version,
+                reader.IsDBNull(1) ? null : reader.GetString(1),
+                reader.IsDBNull(2) ? null : DateTime.SpecifyKind(reader.GetDateTime(2), DateTimeKind.Utc),
+                history);
+        }
+
+        return result;
     }
 
     /// <summary>Stores a new checksum for a version whose code changed, when the change was explicitly accepted.</summary>

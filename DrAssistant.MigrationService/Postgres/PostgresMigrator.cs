@@ -1,111 +1,176 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Text;
 using DrAssistant.MigrationService.Reporting;
 using FluentMigrator;
-using FluentMigrator.Runner;
-using FluentMigrator.Runner.Processors;
+using Npgsql;
 
 namespace DrAssistant.MigrationService.Postgres;
 
 /// <summary>
-/// Applies and reverts versions with FluentMigrator's runner, one transaction per version with its history row in the
-/// same transaction. Resolved only once the lock is held (on the runner's own connection), so the runner reads the
-/// version table as the lock holder. Before a version's history row is written (or removed), the caller's lock check
-/// must pass, or the version's transaction is rolled back.
+/// Applies and reverts versions on the connection that holds the migration lock. A version's statements are exactly
+/// the SQL the catalog generated with FluentMigrator (the SQL <c>script</c> prints and the checksum covers); they go to
+/// the server as one command, followed by the version's row in <c>schema_version</c> and its history row, all in one
+/// transaction: one round trip and the commit per version however many statements it has (FluentMigrator's runner
+/// made one per statement, plus its version-table write). A version that opts out of transactions (for
+/// <c>CREATE INDEX CONCURRENTLY</c>) runs statement by statement, then gets its rows, right after it succeeds.
 /// </summary>
-public sealed class PostgresMigrator(
-    IMigrationRunner runner,
-    MigrationRunContext context,
-    ILogger<PostgresMigrator> logger)
+public sealed class PostgresMigrator(MigrationRunContext context, ILogger<PostgresMigrator> logger)
 {
-    public void Apply(CodeMigration migration, VersionReport report, Action<string> ensureLockHeld)
+    private string VersionTableName => $"\"{context.Schema}\".\"{VersionTable.Name}\"";
+
+    private string HistoryTableName => $"\"{context.Schema}\".\"{MigrationHistory.TableName}\"";
+
+    public async Task ApplyAsync(NpgsqlConnection connection, CodeMigration migration, VersionReport report, CancellationToken cancellationToken)
     {
         using var activity = Telemetry.Source.StartActivity($"migrate {migration.Version}");
         activity?.SetTag("db.migration.version", migration.Version);
         activity?.SetTag("db.migration.description", migration.Description);
         logger.LogInformation("Applying version {Version}: {Description}", migration.Version, migration.Description);
 
-        var clock = Stopwatch.StartNew();
+        // The server's clock from the transaction's start (the version's first statement) to its history row.
+        string Rows(string durationMs) => $"""
+            INSERT INTO {VersionTableName} (version, applied_on, description)
+            VALUES (@dr_version, now() AT TIME ZONE 'UTC', @dr_version_description);
+            INSERT INTO {HistoryTableName} (version, description, checksum, applied_by, applied_at, duration_ms, tool_version)
+            VALUES (@dr_version, @dr_description, @dr_checksum, @dr_applied_by, now(), {durationMs}, @dr_tool_version)
+            ON CONFLICT (version) DO UPDATE SET
+                description = EXCLUDED.description, checksum = EXCLUDED.checksum, applied_by = EXCLUDED.applied_by,
+                applied_at = EXCLUDED.applied_at, duration_ms = EXCLUDED.duration_ms, tool_version = EXCLUDED.tool_version
+            RETURNING duration_ms
+            """;
+        NpgsqlParameter[] parameters =
+        [
+            new("dr_version", migration.Version),
+            // FluentMigrator's runner writes the attribute's description, NULL when there is none.
+            new("dr_version_description", (object?)migration.Info.Description ?? DBNull.Value),
+            new("dr_description", migration.Description),
+            new("dr_checksum", migration.Checksum),
+            new("dr_applied_by", context.AppliedBy),
+            new("dr_tool_version", context.ToolVersion),
+        ];
+
+        long durationMs;
         try
         {
-            InTransaction(migration.Info, processor =>
-            {
-                ((MigrationRunner)runner).ApplyMigrationUp(migration.Info, useTransaction: true);
-                clock.Stop();
-                ensureLockHeld($"writing the history row of version {migration.Version}");
-                MigrationHistory.Insert(processor.Connection, processor.Transaction, context.Schema, new HistoryEntry(
-                    migration.Version, migration.Description, migration.Checksum, context.AppliedBy, DateTimeOffset.UtcNow,
-                    clock.ElapsedMilliseconds, context.ToolVersion));
-            });
+            durationMs = await RunAsync(connection, migration, migration.UpSql, Rows, parameters, cancellationToken);
         }
         catch (Exception ex)
         {
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
-            if (ex is LockLostException)
-            {
-                throw;
-            }
-
-            throw new MigrationFailedException(migration.Version, migration.Description, "up", ex);
+            throw ex is OperationCanceledException ? ex : new MigrationFailedException(migration.Version, migration.Description, "up", ex);
         }
 
         report.State = VersionState.AppliedNow;
         report.Checksum = ChecksumStatus.Ok;
         report.RecordedChecksum = migration.Checksum;
-        report.DurationMs = clock.ElapsedMilliseconds;
+        report.DurationMs = durationMs;
         report.AppliedBy = context.AppliedBy;
         report.AppliedAt = DateTimeOffset.UtcNow;
-        activity?.SetTag("db.migration.duration_ms", clock.ElapsedMilliseconds);
-        logger.LogInformation("Applied version {Version} in {Duration} ms", migration.Version, clock.ElapsedMilliseconds);
+        activity?.SetTag("db.migration.duration_ms", durationMs);
+        logger.LogInformation("Applied version {Version} in {Duration} ms", migration.Version, durationMs);
     }
 
-    public void Revert(CodeMigration migration, VersionReport report, Action<string> ensureLockHeld)
+    public async Task RevertAsync(NpgsqlConnection connection, CodeMigration migration, VersionReport report, CancellationToken cancellationToken)
     {
         using var activity = Telemetry.Source.StartActivity($"rollback {migration.Version}");
         activity?.SetTag("db.migration.version", migration.Version);
         logger.LogInformation("Reverting version {Version}: {Description}", migration.Version, migration.Description);
 
-        var clock = Stopwatch.StartNew();
+        string Rows(string durationMs) => $"""
+            DELETE FROM {VersionTableName} WHERE version = @dr_version;
+            DELETE FROM {HistoryTableName} WHERE version = @dr_version;
+            SELECT {durationMs}
+            """;
+        long durationMs;
         try
         {
-            InTransaction(migration.Info, processor =>
-            {
-                ((MigrationRunner)runner).ApplyMigrationDown(migration.Info, useTransaction: true);
-                ensureLockHeld($"removing the history row of version {migration.Version}");
-                MigrationHistory.Delete(processor.Connection, processor.Transaction, context.Schema, migration.Version);
-            });
+            durationMs = await RunAsync(connection, migration, migration.DownSql, Rows, [new("dr_version", migration.Version)], cancellationToken);
         }
         catch (Exception ex)
         {
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
-            if (ex is LockLostException)
-            {
-                throw;
-            }
-
-            throw new MigrationFailedException(migration.Version, migration.Description, "down", ex);
+            throw ex is OperationCanceledException ? ex : new MigrationFailedException(migration.Version, migration.Description, "down", ex);
         }
 
         report.State = VersionState.RolledBack;
-        report.DurationMs = clock.ElapsedMilliseconds;
-        logger.LogInformation("Reverted version {Version} in {Duration} ms", migration.Version, clock.ElapsedMilliseconds);
+        report.DurationMs = durationMs;
+        logger.LogInformation("Reverted version {Version} in {Duration} ms", migration.Version, durationMs);
     }
 
     /// <summary>
-    /// One transaction around the version and its history row. A version that opts out of transactions
-    /// (e.g. for CREATE INDEX CONCURRENTLY) still gets its history row, right after it succeeds.
+    /// Runs <paramref name="statements"/> and then the version's <paramref name="rows"/> (given the SQL of the duration in
+    /// ms), in one transaction unless the migration opts out; returns the duration the rows recorded.
     /// </summary>
-    private void InTransaction(FluentMigrator.Infrastructure.IMigrationInfo info, Action<GenericProcessorBase> work)
+    private async Task<long> RunAsync(
+        NpgsqlConnection connection, CodeMigration migration, IReadOnlyList<string> statements, Func<string, string> rows,
+        NpgsqlParameter[] parameters, CancellationToken cancellationToken)
     {
-        var processor = (GenericProcessorBase)runner.Processor;
-        if (info.TransactionBehavior == TransactionBehavior.None)
+        foreach (var statement in statements)
         {
-            work(processor);
-            return;
+            logger.LogDebug("Version {Version}: {Statement}", migration.Version, statement);
         }
 
-        using var scope = ((MigrationRunner)runner).BeginScope();
-        work(processor);
-        scope.Complete();
+        if (migration.Info.TransactionBehavior == TransactionBehavior.None)
+        {
+            // Each statement on its own, as FluentMigrator would run it: CREATE INDEX CONCURRENTLY refuses any transaction.
+            var clock = Stopwatch.StartNew();
+            foreach (var statement in statements)
+            {
+                await using var command = new NpgsqlCommand(statement, connection) { CommandTimeout = 0 };
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            return await ExecuteAsync(connection, null, rows(clock.ElapsedMilliseconds.ToString(CultureInfo.InvariantCulture)), parameters, cancellationToken);
+        }
+
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // The server's clock from the transaction's start (the version's first statement) to its rows.
+        var durationMs = await ExecuteAsync(connection, transaction,
+            Script(statements) + rows("(extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint"), parameters, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return durationMs;
+    }
+
+    /// <summary>
+    /// Executes a command of several statements; returns the value of the last row of the last statement (the rows'
+    /// duration). A migration's own statement that returns rows (a <c>SELECT setval(…)</c>) is read past.
+    /// </summary>
+    private static async Task<long> ExecuteAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, NpgsqlParameter[] parameters, CancellationToken cancellationToken)
+    {
+        // No client-side timeout: a version takes what it takes on a large table (bound it with statement_timeout or
+        // lock_timeout in the connection string's Options if wanted).
+        await using var command = new NpgsqlCommand(sql, connection, transaction) { CommandTimeout = 0 };
+        command.Parameters.AddRange(parameters);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        object? last = null;
+        do
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                last = reader.FieldCount > 0 ? reader.GetValue(0) : null;
+            }
+        }
+        while (await reader.NextResultAsync(cancellationToken));
+
+        return Convert.ToInt64(last, CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// The statements as one command text, which Npgsql splits again at the same top-level semicolons it would find in
+    /// each (it parses quotes, dollar quotes and comments). Each ends on a line of its own, so that a trailing
+    /// <c>--</c> comment cannot swallow the separator.
+    /// </summary>
+    private static string Script(IReadOnlyList<string> statements)
+    {
+        var text = new StringBuilder();
+        foreach (var statement in statements)
+        {
+            text.Append(statement).Append("\n;\n");
+        }
+
+        return text.ToString();
     }
 }
 
@@ -115,15 +180,14 @@ public sealed class MigrationFailedException(long version, string description, s
 {
     public long Version { get; } = version;
 
-    /// <summary>The server's own words and the statement it refused, without FluentMigrator's wrapping.</summary>
+    /// <summary>The server's own words (which name the object it refused; <c>script</c> shows the statements).</summary>
     private static string Describe(Exception exception)
     {
         for (var e = exception; e is not null; e = e.InnerException)
         {
-            if (e is Npgsql.PostgresException postgres)
+            if (e is PostgresException postgres)
             {
-                var statement = postgres.BatchCommand?.CommandText is { Length: > 0 } sql ? $" in: {sql.Trim()}" : string.Empty;
-                return $"{postgres.SqlState}: {postgres.MessageText}{statement}";
+                return $"{postgres.SqlState}: {postgres.MessageText}";
             }
         }
 

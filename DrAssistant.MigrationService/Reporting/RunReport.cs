@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using DrAssistant.MigrationService.Mongo;
 
 namespace DrAssistant.MigrationService.Reporting;
@@ -7,15 +5,6 @@ namespace DrAssistant.MigrationService.Reporting;
 /// <summary>What one run did, printed as one JSON document with <c>--json</c>.</summary>
 public sealed class RunReport
 {
-    public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
-    {
-        WriteIndented = true,
-        // A report is read by people and tools, not embedded in HTML: keep '+' and quotes readable.
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
-    };
-
     public required string Tool { get; init; }
 
     public required string Command { get; init; }
@@ -55,7 +44,8 @@ public sealed class RunReport
 
     public List<string> Problems { get; } = [];
 
-    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+    /// <summary>The report as indented JSON (see <see cref="ReportJson"/>).</summary>
+    public string ToJson() => ReportJson.Write(this);
 }
 
 public sealed class PostgresReport
@@ -65,6 +55,13 @@ public sealed class PostgresReport
     public long CurrentVersion { get; set; }
 
     public long LatestVersion { get; set; }
+
+    /// <summary>
+    /// Where this run took the build's checksums from: <c>recorded</c> (this build's checksums were in
+    /// <c>schema_checksums</c> and confirmed there was nothing to do) or <c>generated</c> (from the migrations' SQL,
+    /// generated in this run). Absent when the run did not get that far.
+    /// </summary>
+    public ChecksumSource? Checksums { get; set; }
 
     /// <summary>
     /// The migrator's own catalog objects (version and history tables, their columns, index, key and comments) that
@@ -110,6 +107,12 @@ public sealed class VersionReport
     public string? AppliedBy { get; set; }
 
     public long? DurationMs { get; set; }
+}
+
+public enum ChecksumSource
+{
+    Recorded,
+    Generated,
 }
 
 public enum VersionState

@@ -25,7 +25,8 @@ internal static class Migrator
     }
 
     /// <summary>The built migrator as a separate process (for kills, parallel runs and stderr checks).</summary>
-    public static Process Start(string connectionString, IEnumerable<string> args, IDictionary<string, string>? environment = null, string? standardInput = null)
+    /// <param name="migrator">Another build of the migrator (its main assembly); this one by default.</param>
+    public static Process Start(string connectionString, IEnumerable<string> args, IDictionary<string, string>? environment = null, string? standardInput = null, string? migrator = null)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -35,7 +36,7 @@ internal static class Migrator
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(typeof(MigrationService.MigratorApp).Assembly.Location);
+        start.ArgumentList.Add(migrator ?? typeof(MigrationService.MigratorApp).Assembly.Location);
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
@@ -59,9 +60,9 @@ internal static class Migrator
     }
 
     public static async Task<MigratorResult> RunProcessAsync(
-        string connectionString, IEnumerable<string> args, IDictionary<string, string>? environment = null, string? standardInput = null)
+        string connectionString, IEnumerable<string> args, IDictionary<string, string>? environment = null, string? standardInput = null, string? migrator = null)
     {
-        using var process = Start(connectionString, args, environment, standardInput);
+        using var process = Start(connectionString, args, environment, standardInput, migrator);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));

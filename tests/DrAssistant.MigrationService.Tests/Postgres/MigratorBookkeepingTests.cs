@@ -100,11 +100,15 @@ public sealed class MigratorBookkeepingTests(ITestOutputHelper output)
         ALTER TABLE schema_version DROP COLUMN description;
         ALTER TABLE schema_version DROP COLUMN applied_on;
         ALTER TABLE schema_history DROP CONSTRAINT schema_history_pkey;
+        COMMENT ON TABLE schema_checksums IS NULL;
+        ALTER TABLE schema_checksums DROP CONSTRAINT schema_checksums_pkey;
         """,
         "column schema_version.applied_on", "column schema_version.description", "index uc_schema_version",
-        "comment on table schema_version", "primary key schema_history_pkey", "comment on table schema_history")]
+        "comment on table schema_version", "primary key schema_history_pkey", "comment on table schema_history",
+        "primary key schema_checksums_pkey", "comment on table schema_checksums")]
     // A whole table: named alone (its key and comment go with it), and made again with them.
     [InlineData("DROP TABLE schema_history", "table schema_history")]
+    [InlineData("DROP TABLE schema_checksums", "table schema_checksums")]
     public async Task WhatGoesMissingOfTheMigratorsOwnObjectsIsNamedByCheckAndPutBackByTheNextRun(string damage, params string[] named)
     {
         await using var database = await Db.NewAsync();
@@ -142,8 +146,10 @@ public sealed class MigratorBookkeepingTests(ITestOutputHelper output)
         var again = await Migrator.RunAsync(database.ConnectionString, "migrate", "--json");
 
         Assert.Equal(2, check.ExitCode);
-        Assert.Equal([("table schema_version", "missing"), ("table schema_history", "missing")], Bookkeeping(check));
-        Assert.Equal([("table schema_version", "created"), ("table schema_history", "created")], Bookkeeping(migrate));
+        Assert.Equal([("table schema_version", "missing"), ("table schema_history", "missing"), ("table schema_checksums", "missing")],
+            Bookkeeping(check));
+        Assert.Equal([("table schema_version", "created"), ("table schema_history", "created"), ("table schema_checksums", "created")],
+            Bookkeeping(migrate));
         Assert.Empty(Bookkeeping(again));
         Assert.Equal("nothing-to-do", again.Json.GetProperty("status").GetString());
     }

@@ -66,7 +66,7 @@ public sealed class MigratorLockTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task NothingReadsTheVersionTableBeforeTheLockIsHeldThoughTheLockLivesOnFluentMigratorsConnection()
+    public async Task NothingReadsTheVersionTableBeforeTheLockIsHeldThoughTheLockLivesOnTheConnectionTheVersionsRunOn()
     {
         await using var database = await Db.NewAsync();
         await Db.MigrateAsync(database, "--to", "1");

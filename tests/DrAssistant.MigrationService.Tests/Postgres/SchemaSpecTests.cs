@@ -202,7 +202,7 @@ public sealed class SchemaSpecTests : IAsyncLifetime
         }
 
         var tables = columns.Select(c => c.Table).Distinct().Order().ToList();
-        Assert.Equal([.. SpecColumns.Keys.Concat(["schema_history", "schema_version"]).Order()], tables);
+        Assert.Equal([.. SpecColumns.Keys.Concat(["schema_checksums", "schema_history", "schema_version"]).Order()], tables);
     }
 
     [Fact]
