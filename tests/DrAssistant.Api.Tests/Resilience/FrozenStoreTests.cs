@@ -19,6 +19,7 @@ public sealed class FrozenStoreTests(ITestOutputHelper output)
 {
     private const int CommandTimeoutSeconds = 3;
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(CommandTimeoutSeconds + 1);
+    private static readonly TimeSpan Slack = TimeSpan.FromMilliseconds(1500);
 
     [SkippableFact]
     public async Task WhilePostgresIsFrozenEveryRequestIsAnswered503WithinTheCommandTimeoutPlusOneSecond()
@@ -62,7 +63,10 @@ public sealed class FrozenStoreTests(ITestOutputHelper output)
         {
             Assert.Equal(HttpStatusCode.ServiceUnavailable, r.Status);
             Assert.Equal("application/problem+json", r.Type);
-            Assert.True(r.Latency <= Limit + TimeSpan.FromMilliseconds(300), $"a request took {r.Latency.TotalMilliseconds:0} ms");
+            // The slack is for a loaded machine (a load average of 30 delays the timers' callbacks by up to a second
+            // here); what the test must tell apart is a request bounded by the deadline from one left to the frozen
+            // server, which waited over 20 s before the fix.
+            Assert.True(r.Latency <= Limit + Slack, $"a request took {r.Latency.TotalMilliseconds:0} ms");
         });
     }
 
@@ -149,7 +153,7 @@ public sealed class FrozenStoreTests(ITestOutputHelper output)
                          $"(limit {CommandTimeoutSeconds} s); once released: {(int)afterwards.StatusCode}");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, waited.Status);
         Assert.Equal("application/problem+json", waited.Type);
-        Assert.InRange(waited.Latency, TimeSpan.FromSeconds(CommandTimeoutSeconds), Limit + TimeSpan.FromMilliseconds(300));
+        Assert.InRange(waited.Latency, TimeSpan.FromSeconds(CommandTimeoutSeconds), Limit + Slack);
         Assert.Equal(HttpStatusCode.OK, afterwards.StatusCode);
     }
 
