@@ -59,44 +59,24 @@ public static class EncountersApi
         });
     }
 
-    public static async Task<Results<Created<Encounter>, ValidationProblem>> OpenEncounter(
-        CreateEncounterRequest request, NpgsqlDataSource db, CancellationToken cancellationToken)
-    {
-        var validation = EncountersRules.ValidateOpen(request);
-        if (!validation.IsValid)
-        {
-            return TypedResults.ValidationProblem(validation.Errors);
-        }
+    public static Task<Results<Created<Encounter>, ValidationProblem>> OpenEncounter(
+        CreateEncounterRequest request, NpgsqlDataSource db, CancellationToken cancellationToken) =>
+        EncountersRules.ValidateOpen(request).CreateIfValid(() => EncountersQueries.OpenAsync(db, request, cancellationToken), encounter => $"/api/encounters/{encounter.Id}");
 
-        return (await EncountersQueries.OpenAsync(db, request, cancellationToken)).AnswerCreated(encounter => $"/api/encounters/{encounter.Id}");
-    }
+    public static Task<Results<Ok<Encounter>, NotFound, ValidationProblem, Conflict<ProblemDetails>>> UpdateEncounter(
+        Guid id, UpdateEncounterRequest request, NpgsqlDataSource db, CancellationToken cancellationToken) =>
+        EncountersRules.ValidateUpdate(request).MoveIfValid(() => EncountersQueries.UpdateAsync(db, id, request, cancellationToken), What, EncountersRules.Edited, Ok);
 
-    public static async Task<Results<Ok<Encounter>, NotFound, ValidationProblem, Conflict<ProblemDetails>>> UpdateEncounter(
-        Guid id, UpdateEncounterRequest request, NpgsqlDataSource db, CancellationToken cancellationToken)
-    {
-        var validation = EncountersRules.ValidateUpdate(request);
-        if (!validation.IsValid)
-        {
-            return TypedResults.ValidationProblem(validation.Errors);
-        }
-
-        return (await EncountersQueries.UpdateAsync(db, id, request, cancellationToken)).UnownedOrInvalid(What, "edited", encounter => TypedResults.Ok(encounter));
-    }
-
-    public static async Task<Results<Ok<Encounter>, NotFound, ValidationProblem, Conflict<ProblemDetails>>> CompleteEncounter(
-        Guid id, CompleteEncounterRequest? request, NpgsqlDataSource db, TimeProvider time, CancellationToken cancellationToken)
-    {
-        var validation = EncountersRules.ValidateComplete(request);
-        if (!validation.IsValid)
-        {
-            return TypedResults.ValidationProblem(validation.Errors);
-        }
-
-        var end = request?.EndTime?.UtcDateTime ?? time.GetUtcNow().UtcDateTime;
-        return (await EncountersQueries.CompleteAsync(db, id, end, cancellationToken)).UnownedOrInvalid(What, "completed", encounter => TypedResults.Ok(encounter));
-    }
+    /// <summary>Closes an encounter, at the end it gives or now.</summary>
+    public static Task<Results<Ok<Encounter>, NotFound, ValidationProblem, Conflict<ProblemDetails>>> CompleteEncounter(
+        Guid id, CompleteEncounterRequest? request, NpgsqlDataSource db, TimeProvider time, CancellationToken cancellationToken) =>
+        EncountersRules.ValidateComplete(request).MoveIfValid(
+            () => EncountersQueries.CompleteAsync(db, id, request?.EndTime?.UtcDateTime ?? time.GetUtcNow().UtcDateTime, cancellationToken),
+            What, EncountersRules.Completed, Ok);
 
     public static async Task<Results<Ok<Encounter>, NotFound, Conflict<ProblemDetails>>> CancelEncounter(
         Guid id, NpgsqlDataSource db, CancellationToken cancellationToken) =>
-        (await EncountersQueries.CancelAsync(db, id, cancellationToken)).Answer(What, "cancelled", encounter => TypedResults.Ok(encounter)).Unowned();
+        (await EncountersQueries.CancelAsync(db, id, cancellationToken)).Answer(What, EncountersRules.Cancelled, Ok).Unowned();
+
+    private static Ok<Encounter> Ok(Encounter encounter) => TypedResults.Ok(encounter);
 }

@@ -15,6 +15,9 @@ public static class EncountersRules
     /// <summary>An encounter is edited (and written in: prescriptions, orders) unless it is cancelled.</summary>
     public static readonly string[] Open = [InProgress, Completed];
 
+    /// <summary>The word of the 409 for an edit of a cancelled encounter.</summary>
+    public const string Edited = "edited";
+
     public const int MaxText = 10_000;
 
     public static Validation ValidateList(Guid? patientId, Guid? doctorId) =>

@@ -198,6 +198,26 @@ public static class Transitions
             { } refusal => throw new InvalidOperationException($"Unexpected refusal {refusal.Kind}."),
         };
 
+    /// <summary>A change whose input is validated first: 400 naming the fields, or the change and its one mapping.</summary>
+    public static async Task<Results<TOk, NotFound, ValidationProblem, Conflict<ProblemDetails>, ForbidHttpResult>> ChangeIfValid<TRow, TOk>(
+        this Validation validation, Func<Task<Changed<TRow>>> change, string what, string verb, Func<TRow, TOk> answer)
+        where TRow : class
+        where TOk : IResult =>
+        validation.IsValid ? (await change()).Answer(what, verb, answer).OrInvalid() : TypedResults.ValidationProblem(validation.Errors);
+
+    /// <summary>The same for a change anyone may make (it never answers 403).</summary>
+    public static async Task<Results<TOk, NotFound, ValidationProblem, Conflict<ProblemDetails>>> MoveIfValid<TRow, TOk>(
+        this Validation validation, Func<Task<Changed<TRow>>> change, string what, string verb, Func<TRow, TOk> answer)
+        where TRow : class
+        where TOk : IResult =>
+        validation.IsValid ? (await change()).UnownedOrInvalid(what, verb, answer) : TypedResults.ValidationProblem(validation.Errors);
+
+    /// <summary>A creation whose input is validated first: 400 naming the fields, or its one mapping (201 or 400).</summary>
+    public static async Task<Results<Created<TRow>, ValidationProblem>> CreateIfValid<TRow>(
+        this Validation validation, Func<Task<Changed<TRow>>> create, Func<TRow, string> location)
+        where TRow : class =>
+        validation.IsValid ? (await create()).AnswerCreated(location) : TypedResults.ValidationProblem(validation.Errors);
+
     /// <summary>The one mapping of a creation's outcome: 201 with the row where it can be read, or a 400 naming the field.</summary>
     public static Results<Created<TRow>, ValidationProblem> AnswerCreated<TRow>(this Changed<TRow> changed, Func<TRow, string> location)
         where TRow : class => changed.Refusal switch

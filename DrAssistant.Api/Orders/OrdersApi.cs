@@ -41,42 +41,17 @@ public static class OrdersApi
     public static async Task<Results<Ok<Order>, NotFound>> GetOrder(Guid id, NpgsqlDataSource db, CancellationToken cancellationToken) =>
         await OrdersQueries.GetAsync(db, id, cancellationToken) is { } order ? TypedResults.Ok(order) : TypedResults.NotFound();
 
-    public static async Task<Results<Created<Order>, ValidationProblem>> CreateOrder(
-        CreateOrderRequest request, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken cancellationToken)
-    {
-        var validation = ValidateCreate(request);
-        if (!validation.IsValid)
-        {
-            return TypedResults.ValidationProblem(validation.Errors);
-        }
+    public static Task<Results<Created<Order>, ValidationProblem>> CreateOrder(
+        CreateOrderRequest request, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken cancellationToken) =>
+        ValidateCreate(request).CreateIfValid(() => OrdersQueries.CreateAsync(db, request, user.Id(), cancellationToken), Location);
 
-        return (await OrdersQueries.CreateAsync(db, request, user.Id(), cancellationToken)).AnswerCreated(Location);
-    }
+    public static Task<Results<Ok<Order>, NotFound, ValidationProblem, Conflict<ProblemDetails>, ForbidHttpResult>> UpdateOrder(
+        Guid id, UpdateOrderRequest request, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken cancellationToken) =>
+        ValidateUpdate(request).ChangeIfValid(() => OrdersQueries.UpdateAsync(db, id, request, user.Id(), cancellationToken), What, Edited, Ok);
 
-    public static async Task<Results<Ok<Order>, NotFound, ValidationProblem, Conflict<ProblemDetails>, ForbidHttpResult>> UpdateOrder(
-        Guid id, UpdateOrderRequest request, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken cancellationToken)
-    {
-        var validation = ValidateUpdate(request);
-        if (!validation.IsValid)
-        {
-            return TypedResults.ValidationProblem(validation.Errors);
-        }
-
-        return (await OrdersQueries.UpdateAsync(db, id, request, user.Id(), cancellationToken)).Answer(What, Edited, Ok).OrInvalid();
-    }
-
-    public static async Task<Results<Created<Order>, NotFound, ValidationProblem, Conflict<ProblemDetails>, ForbidHttpResult>> AddItem(
-        Guid id, OrderItemRequest request, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken cancellationToken)
-    {
-        var validation = ValidateItem(request);
-        if (!validation.IsValid)
-        {
-            return TypedResults.ValidationProblem(validation.Errors);
-        }
-
-        return (await OrdersQueries.AddItemAsync(db, id, request, user.Id(), cancellationToken))
-            .Answer(What, Edited, order => TypedResults.Created(Location(order), order)).OrInvalid();
-    }
+    public static Task<Results<Created<Order>, NotFound, ValidationProblem, Conflict<ProblemDetails>, ForbidHttpResult>> AddItem(
+        Guid id, OrderItemRequest request, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken cancellationToken) =>
+        ValidateItem(request).ChangeIfValid(() => OrdersQueries.AddItemAsync(db, id, request, user.Id(), cancellationToken), What, Edited, Created);
 
     public static async Task<Results<Ok<Order>, NotFound, Conflict<ProblemDetails>, ForbidHttpResult>> RemoveItem(
         Guid id, Guid itemId, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken cancellationToken) =>
@@ -97,6 +72,8 @@ public static class OrdersApi
         (await OrdersQueries.CancelAsync(db, id, user.Id(), cancellationToken)).Answer(What, Cancelled, Ok);
 
     private static string Location(Order order) => $"/api/orders/{order.Id}";
+
+    private static Created<Order> Created(Order order) => TypedResults.Created(Location(order), order);
 
     private static Ok<Order> Ok(Order order) => TypedResults.Ok(order);
 }

@@ -37,54 +37,21 @@ public static class PrescriptionsApi
     public static async Task<Results<Ok<Prescription>, NotFound>> GetPrescription(Guid id, NpgsqlDataSource db, CancellationToken cancellationToken) =>
         await PrescriptionsQueries.GetAsync(db, id, cancellationToken) is { } prescription ? TypedResults.Ok(prescription) : TypedResults.NotFound();
 
-    public static async Task<Results<Created<Prescription>, ValidationProblem>> CreatePrescription(
-        CreatePrescriptionRequest request, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken cancellationToken)
-    {
-        var validation = ValidateCreate(request);
-        if (!validation.IsValid)
-        {
-            return TypedResults.ValidationProblem(validation.Errors);
-        }
+    public static Task<Results<Created<Prescription>, ValidationProblem>> CreatePrescription(
+        CreatePrescriptionRequest request, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken cancellationToken) =>
+        ValidateCreate(request).CreateIfValid(() => PrescriptionsQueries.CreateAsync(db, request, user.Id(), cancellationToken), Location);
 
-        return (await PrescriptionsQueries.CreateAsync(db, request, user.Id(), cancellationToken)).AnswerCreated(Location);
-    }
+    public static Task<Results<Ok<Prescription>, NotFound, ValidationProblem, Conflict<ProblemDetails>, ForbidHttpResult>> UpdatePrescription(
+        Guid id, UpdatePrescriptionRequest request, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken cancellationToken) =>
+        ValidateUpdate(request).ChangeIfValid(() => PrescriptionsQueries.UpdateAsync(db, id, request, user.Id(), cancellationToken), What, Edited, Ok);
 
-    public static async Task<Results<Ok<Prescription>, NotFound, ValidationProblem, Conflict<ProblemDetails>, ForbidHttpResult>> UpdatePrescription(
-        Guid id, UpdatePrescriptionRequest request, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken cancellationToken)
-    {
-        var validation = ValidateUpdate(request);
-        if (!validation.IsValid)
-        {
-            return TypedResults.ValidationProblem(validation.Errors);
-        }
+    public static Task<Results<Created<Prescription>, NotFound, ValidationProblem, Conflict<ProblemDetails>, ForbidHttpResult>> AddItem(
+        Guid id, PrescriptionItemRequest request, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken cancellationToken) =>
+        ValidateItem(request).ChangeIfValid(() => PrescriptionsQueries.AddItemAsync(db, id, request, user.Id(), cancellationToken), What, Edited, Created);
 
-        return (await PrescriptionsQueries.UpdateAsync(db, id, request, user.Id(), cancellationToken)).Answer(What, Edited, Ok).OrInvalid();
-    }
-
-    public static async Task<Results<Created<Prescription>, NotFound, ValidationProblem, Conflict<ProblemDetails>, ForbidHttpResult>> AddItem(
-        Guid id, PrescriptionItemRequest request, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken cancellationToken)
-    {
-        var validation = ValidateItem(request);
-        if (!validation.IsValid)
-        {
-            return TypedResults.ValidationProblem(validation.Errors);
-        }
-
-        return (await PrescriptionsQueries.AddItemAsync(db, id, request, user.Id(), cancellationToken))
-            .Answer(What, Edited, prescription => TypedResults.Created(Location(prescription), prescription)).OrInvalid();
-    }
-
-    public static async Task<Results<Ok<Prescription>, NotFound, ValidationProblem, Conflict<ProblemDetails>, ForbidHttpResult>> UpdateItem(
-        Guid id, Guid itemId, PrescriptionItemRequest request, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken cancellationToken)
-    {
-        var validation = ValidateItem(request);
-        if (!validation.IsValid)
-        {
-            return TypedResults.ValidationProblem(validation.Errors);
-        }
-
-        return (await PrescriptionsQueries.UpdateItemAsync(db, id, itemId, request, user.Id(), cancellationToken)).Answer(What, Edited, Ok).OrInvalid();
-    }
+    public static Task<Results<Ok<Prescription>, NotFound, ValidationProblem, Conflict<ProblemDetails>, ForbidHttpResult>> UpdateItem(
+        Guid id, Guid itemId, PrescriptionItemRequest request, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken cancellationToken) =>
+        ValidateItem(request).ChangeIfValid(() => PrescriptionsQueries.UpdateItemAsync(db, id, itemId, request, user.Id(), cancellationToken), What, Edited, Ok);
 
     public static async Task<Results<Ok<Prescription>, NotFound, Conflict<ProblemDetails>, ForbidHttpResult>> RemoveItem(
         Guid id, Guid itemId, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken cancellationToken) =>
@@ -94,17 +61,9 @@ public static class PrescriptionsApi
         Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken cancellationToken) =>
         (await PrescriptionsQueries.SignAsync(db, id, user.Id(), cancellationToken)).Answer(What, Signed, Ok);
 
-    public static async Task<Results<Ok<Prescription>, NotFound, ValidationProblem, Conflict<ProblemDetails>, ForbidHttpResult>> SendPrescription(
-        Guid id, SendPrescriptionRequest request, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken cancellationToken)
-    {
-        var validation = ValidateSend(request);
-        if (!validation.IsValid)
-        {
-            return TypedResults.ValidationProblem(validation.Errors);
-        }
-
-        return (await PrescriptionsQueries.SendAsync(db, id, request.PharmacyId!.Value, user.Id(), cancellationToken)).Answer(What, Sent, Ok).OrInvalid();
-    }
+    public static Task<Results<Ok<Prescription>, NotFound, ValidationProblem, Conflict<ProblemDetails>, ForbidHttpResult>> SendPrescription(
+        Guid id, SendPrescriptionRequest request, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken cancellationToken) =>
+        ValidateSend(request).ChangeIfValid(() => PrescriptionsQueries.SendAsync(db, id, request.PharmacyId!.Value, user.Id(), cancellationToken), What, Sent, Ok);
 
     /// <summary>The pharmacy's news, recorded by whoever hears it: not the prescriber's alone.</summary>
     public static async Task<Results<Ok<Prescription>, NotFound, Conflict<ProblemDetails>>> DispensePrescription(
@@ -116,6 +75,8 @@ public static class PrescriptionsApi
         (await PrescriptionsQueries.CancelAsync(db, id, user.Id(), cancellationToken)).Answer(What, Cancelled, Ok);
 
     private static string Location(Prescription prescription) => $"/api/prescriptions/{prescription.Id}";
+
+    private static Created<Prescription> Created(Prescription prescription) => TypedResults.Created(Location(prescription), prescription);
 
     private static Ok<Prescription> Ok(Prescription prescription) => TypedResults.Ok(prescription);
 }
