@@ -1,15 +1,78 @@
 using Dapper;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
 using Npgsql;
 
 namespace DrAssistant.Api.Infrastructure;
 
-/// <summary>A change of status, allowed only from some statuses (a signed prescription cannot be signed again).</summary>
+/// <summary>
+/// A lifecycle as one table of allowed steps (from-status → to-status): a feature's rules declare it once, and every
+/// transition reads the statuses it may start from here, so no step is allowed in one place and refused in another.
+/// </summary>
+public sealed class Lifecycle(params (string From, string To)[] steps)
+{
+    public IReadOnlyList<(string From, string To)> Steps => steps;
+
+    /// <summary>The statuses a record may move to <paramref name="to"/> from.</summary>
+    public string[] From(string to) => [.. steps.Where(s => s.To == to).Select(s => s.From)];
+
+    public bool Allows(string from, string to) => steps.Contains((from, to));
+}
+
+/// <summary>
+/// A change of status as SQL: to <see cref="To"/> from one of <see cref="From"/> (taken from the feature's
+/// <see cref="Lifecycle"/>), setting the columns in <see cref="Set"/> too (<c>", signed_at = now()"</c>).
+/// </summary>
 public sealed record Step(string To, string[] From, string Set = "");
 
 /// <summary>A parent row (a prescription, an order) as its lock holder sees it: who owns it and where it stands.</summary>
 public sealed record LockedParent(string Status, Guid DoctorId);
+
+/// <summary>Why a change was not made.</summary>
+public enum Refused
+{
+    /// <summary>No such record (or no such item of it).</summary>
+    NotFound,
+
+    /// <summary>The record is another doctor's.</summary>
+    NotOwner,
+
+    /// <summary>The record's status (in <see cref="Refusal.Status"/>) does not allow the change.</summary>
+    WrongStatus,
+
+    /// <summary>The record's state refuses it for another reason (<see cref="Refusal.Detail"/>, about <see cref="Refusal.Field"/>).</summary>
+    Conflict,
+
+    /// <summary>The input does not fit the record as it is (<see cref="Refusal.Detail"/>, about <see cref="Refusal.Field"/>).</summary>
+    Invalid,
+}
+
+/// <summary>A domain refusal, mapped to HTTP in one place (<see cref="TransitionAnswers.Answer"/>).</summary>
+public sealed record Refusal(Refused Kind, string? Status = null, string? Detail = null, string? Field = null)
+{
+    public static readonly Refusal NotFound = new(Refused.NotFound);
+    public static readonly Refusal NotOwner = new(Refused.NotOwner);
+
+    public static Refusal WrongStatus(string status) => new(Refused.WrongStatus, Status: status);
+
+    public static Refusal Conflict(string detail, string field) => new(Refused.Conflict, Detail: detail, Field: field);
+
+    public static Refusal Invalid(string field, string detail) => new(Refused.Invalid, Detail: detail, Field: field);
+
+    /// <summary>A constraint the input broke (a foreign key, a CHECK), named as <see cref="DbErrors.Invalid"/> names it.</summary>
+    public static Refusal Invalid(PostgresException ex)
+    {
+        var (field, messages) = DbErrors.Invalid(ex).ProblemDetails.Errors.First();
+        return Invalid(field, messages[0]);
+    }
+}
+
+/// <summary>What became of a change: the record as it is after it, or why it was not made.</summary>
+public sealed record Changed<TRow>(TRow? Row, Refusal? Refusal = null)
+    where TRow : class
+{
+    public static implicit operator Changed<TRow>(TRow row) => new(row);
+
+    public static implicit operator Changed<TRow>(Refusal refusal) => new(null, refusal);
+}
 
 public static class Transitions
 {
@@ -38,6 +101,24 @@ public static class Transitions
     }
 
     /// <summary>
+    /// A step anyone may take (no owner to check), in one conditional UPDATE (see above); the row as it is after it,
+    /// read by <paramref name="reload"/>.
+    /// </summary>
+    public static async Task<Changed<TRow>> MoveAsync<TRow>(
+        NpgsqlDataSource db, string table, Guid id, Step step, Func<NpgsqlConnection, Task<TRow?>> reload, CancellationToken cancellationToken)
+        where TRow : class
+    {
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        var (moved, status) = await MoveAsync(connection, table, id, step, cancellationToken);
+        if (status is null)
+        {
+            return Refusal.NotFound;
+        }
+
+        return moved ? (await reload(connection))! : Refusal.WrongStatus(status);
+    }
+
+    /// <summary>
     /// The status and owner of a parent row (a prescription, an order), locked (<c>FOR UPDATE</c>) until the transaction
     /// ends, so every check made on it (who may change it, whether its status allows it, how many items it has) still
     /// holds when the change is written: two requests on one parent take turns. Null when there is no such row.
@@ -49,60 +130,43 @@ public static class Transitions
 
     /// <summary>
     /// One change to a parent row a doctor owns (a prescription, an order), in one transaction holding its row lock:
-    /// 404 when there is no such row, 403 unless <paramref name="caller"/> owns it, 409 unless its status is one of
-    /// <paramref name="allowed"/>; then <paramref name="change"/> (given the status), which may refuse with a 404 or a
-    /// 409 of its own, and the answer built from the row as it is after the change, read before the commit.
+    /// not found when there is no such row, not the owner unless <paramref name="caller"/> owns it, the wrong status
+    /// unless it is one of <paramref name="allowed"/>; then <paramref name="change"/> (given the status), which may refuse
+    /// too (nothing is written then), and the row as it is after the change, read before the commit.
     /// </summary>
-    public static async Task<Results<TOk, NotFound, Conflict<ProblemDetails>, ForbidHttpResult>> ChangeOwnedAsync<TRow, TOk>(
-        NpgsqlDataSource db, string table, string what, Guid id, Guid caller, IReadOnlyCollection<string> allowed, string verb,
-        Func<NpgsqlConnection, NpgsqlTransaction, string, Task<IResult?>> change,
-        Func<NpgsqlConnection, NpgsqlTransaction, Task<TRow>> reload, Func<TRow, TOk> answer, CancellationToken cancellationToken)
-        where TOk : IResult
+    public static async Task<Changed<TRow>> ChangeOwnedAsync<TRow>(
+        NpgsqlDataSource db, string table, Guid id, Guid caller, IReadOnlyCollection<string> allowed,
+        Func<NpgsqlConnection, NpgsqlTransaction, string, Task<Refusal?>> change,
+        Func<NpgsqlConnection, NpgsqlTransaction, Task<TRow?>> reload, CancellationToken cancellationToken)
+        where TRow : class
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var parent = await LockParentAsync(connection, transaction, table, id, cancellationToken);
         if (parent is null)
         {
-            return TypedResults.NotFound();
+            return Refusal.NotFound;
         }
 
         if (parent.DoctorId != caller)
         {
-            return TypedResults.Forbid();
+            return Refusal.NotOwner;
         }
 
         if (!allowed.Contains(parent.Status))
         {
-            return Problems.WrongStatus(what, parent.Status, verb);
+            return Refusal.WrongStatus(parent.Status);
         }
 
-        switch (await change(connection, transaction, parent.Status))
+        if (await change(connection, transaction, parent.Status) is { } refusal)
         {
-            case NotFound notFound:
-                return notFound;
-            case Conflict<ProblemDetails> conflict:
-                return conflict;
-            case { } other:
-                throw new InvalidOperationException($"Unexpected refusal {other.GetType().Name}.");
+            return refusal;
         }
 
-        var row = await reload(connection, transaction);
+        var row = (await reload(connection, transaction))!;
         await transaction.CommitAsync(cancellationToken);
-        return answer(row);
+        return row;
     }
-
-    /// <summary>The same answers, for an endpoint that may also answer 400 (it validated its input first).</summary>
-    public static Results<TOk, NotFound, ValidationProblem, Conflict<ProblemDetails>, ForbidHttpResult> OrInvalid<TOk>(
-        this Results<TOk, NotFound, Conflict<ProblemDetails>, ForbidHttpResult> result)
-        where TOk : IResult => result.Result switch
-        {
-            TOk ok => ok,
-            NotFound notFound => notFound,
-            Conflict<ProblemDetails> conflict => conflict,
-            ForbidHttpResult forbid => forbid,
-            _ => throw new InvalidOperationException($"Unexpected result {result.Result.GetType().Name}."),
-        };
 
     /// <summary>Sets the status of a row already locked by <see cref="LockParentAsync"/>.</summary>
     public static Task SetStatusAsync(

@@ -35,14 +35,14 @@ public static class TimelineApi
         """;
 
     public const string PrescriptionsSql = $"""
-        {PrescriptionsApi.Select}
+        {PrescriptionsQueries.Select}
         WHERE p.patient_id = @id
         ORDER BY p.created_at DESC, p.id
         LIMIT @Limit OFFSET @Offset
         """;
 
     public const string OrdersSql = $"""
-        {OrdersApi.Select}
+        {OrdersQueries.Select}
         WHERE o.patient_id = @id
         ORDER BY o.created_at DESC, o.id
         LIMIT @Limit OFFSET @Offset
