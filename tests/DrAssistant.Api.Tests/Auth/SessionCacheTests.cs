@@ -144,14 +144,27 @@ public sealed class SessionCacheTests(ApiFactory api, ITestOutputHelper output) 
         Assert.True(refreshed.LastActivity > 1);
     }
 
-    /// <summary>Two requests: the second is answered from the instance's cache (its hit count rises).</summary>
+    /// <summary>
+    /// A request after the first is answered from the instance's cache (its hit count rises). On a loaded machine the
+    /// cache may briefly not vouch (its tracking heartbeat late) and read Redis instead, which is correct, so it gets a
+    /// few tries; what matters is that the session is cached before what the test does next.
+    /// </summary>
     private static async Task ServedFromCacheAsync(WebApplicationFactory<Program> instance, HttpClient client)
     {
         var cache = instance.Services.GetRequiredService<SessionCache>();
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/auth/me")).StatusCode);
-        var before = cache.Counts.Hits;
-        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/auth/me")).StatusCode);
-        Assert.True(cache.Counts.Hits > before, "the session was not answered from the instance's cache");
+        for (var attempt = 0; ; attempt++)
+        {
+            var before = cache.Counts.Hits;
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/auth/me")).StatusCode);
+            if (cache.Counts.Hits > before)
+            {
+                return;
+            }
+
+            Assert.True(attempt < 20, "the session was not answered from the instance's cache in 20 tries");
+            await Task.Delay(100);
+        }
     }
 
     private static async Task LiveAsync(WebApplicationFactory<Program> instance)
