@@ -85,15 +85,15 @@ public static class NotesApi
     }
 
     public static async Task<Results<Ok<NoteResponse>, NotFound, ValidationProblem, Conflict<ProblemDetails>, ForbidHttpResult, ProblemHttpResult>> UpdateNote(
-        DocumentId id, UpdateNoteRequest request, [FromHeader(Name = "If-Match")] IfMatch? ifMatch, ClaimsPrincipal user, NotesQueries notes,
+        DocumentId id, UpdateNoteRequest request, IfMatch ifMatch, ClaimsPrincipal user, NotesQueries notes,
         TimeProvider time, HttpResponse response, CancellationToken cancellationToken)
     {
         var changes = NotesQueries.EditChanges(request, user.Id(), NotesRules.Now(time));
-        return Outcome(await notes.WriteAsync(id.Value, ifMatch!.Version, NoteStep.Edit, changes, cancellationToken), ifMatch.Version, NoteStep.Edit, response);
+        return Outcome(await notes.WriteAsync(id.Value, ifMatch.Version, NoteStep.Edit, changes, cancellationToken), ifMatch.Version, NoteStep.Edit, response);
     }
 
     public static async Task<Results<Ok<NoteResponse>, NotFound, ValidationProblem, Conflict<ProblemDetails>, ForbidHttpResult, ProblemHttpResult>> SignNote(
-        DocumentId id, [FromHeader(Name = "If-Match")] IfMatch? ifMatch, ClaimsPrincipal user, NotesQueries notes, TimeProvider time,
+        DocumentId id, IfMatch ifMatch, ClaimsPrincipal user, NotesQueries notes, TimeProvider time,
         HttpResponse response, CancellationToken cancellationToken)
     {
         var current = await notes.FindAsync(id.Value, cancellationToken);
@@ -109,14 +109,14 @@ public static class NotesApi
         }
 
         var changes = NotesQueries.SignChanges(user.Id(), NotesRules.Now(time));
-        return Outcome(await notes.WriteAsync(id.Value, ifMatch!.Version, NoteStep.Sign, changes, cancellationToken), ifMatch.Version, NoteStep.Sign, response);
+        return Outcome(await notes.WriteAsync(id.Value, ifMatch.Version, NoteStep.Sign, changes, cancellationToken), ifMatch.Version, NoteStep.Sign, response);
     }
 
     public static async Task<Results<Ok<NoteResponse>, NotFound, ValidationProblem, Conflict<ProblemDetails>, ForbidHttpResult, ProblemHttpResult>> AmendNote(
-        DocumentId id, AmendNoteRequest request, [FromHeader(Name = "If-Match")] IfMatch? ifMatch, ClaimsPrincipal user, NotesQueries notes,
+        DocumentId id, AmendNoteRequest request, IfMatch ifMatch, ClaimsPrincipal user, NotesQueries notes,
         TimeProvider time, HttpResponse response, CancellationToken cancellationToken)
     {
-        var version = ifMatch!.Version;
+        var version = ifMatch.Version;
         var current = await notes.FindAsync(id.Value, cancellationToken);
         if (current is null)
         {

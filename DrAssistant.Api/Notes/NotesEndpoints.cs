@@ -1,6 +1,7 @@
 using System.Reflection;
 using DrAssistant.Api.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.OpenApi;
 using MongoDB.Bson;
 
 namespace DrAssistant.Api.Notes;
@@ -33,11 +34,13 @@ public readonly record struct DocumentId(ObjectId Value, bool IsValid)
 /// </summary>
 public sealed record IfMatch(Precondition Precondition, int Version) : IRequestCheck
 {
-    public static bool TryParse(string? header, out IfMatch ifMatch)
+    public const string HeaderName = "If-Match";
+
+    /// <summary>Always binds (a missing or malformed header is the group's answer, not the binder's 400).</summary>
+    public static ValueTask<IfMatch?> BindAsync(HttpContext context)
     {
-        var precondition = NotesRules.ParseIfMatch(header, out var version);
-        ifMatch = new IfMatch(precondition, version);
-        return true;
+        var precondition = NotesRules.ParseIfMatch(context.Request.Headers[HeaderName], out var version);
+        return ValueTask.FromResult<IfMatch?>(new IfMatch(precondition, version));
     }
 
     public void Check(Validation validation) => NotesRules.CheckIfMatch(validation, Precondition);
@@ -53,6 +56,33 @@ public static class NotesEndpoints
 {
     public static RouteGroupBuilder WithNotesPreamble(this RouteGroupBuilder group)
     {
+        // The document describes both as the strings they are on the wire (a parameter bound by BindAsync, as If-Match
+        // is, is not described by the generator at all).
+        group.AddOpenApiOperationTransformer((operation, context, _) =>
+        {
+            var parameters = context.Description.ActionDescriptor.EndpointMetadata.OfType<MethodInfo>().SelectMany(h => h.GetParameters()).ToList();
+            foreach (var id in parameters.Where(p => p.ParameterType == typeof(DocumentId)))
+            {
+                if (operation.Parameters?.FirstOrDefault(p => p.Name == id.Name && p.In == ParameterLocation.Path) is OpenApiParameter path)
+                {
+                    path.Schema = new OpenApiSchema { Type = JsonSchemaType.String, Description = "An ObjectId (24 hexadecimal digits); any other id finds nothing." };
+                }
+            }
+
+            if (parameters.Any(p => p.ParameterType == typeof(IfMatch)))
+            {
+                operation.Parameters ??= [];
+                operation.Parameters.Add(new OpenApiParameter
+                {
+                    Name = IfMatch.HeaderName,
+                    In = ParameterLocation.Header,
+                    Description = "The ETag of the version changed, as read (e.g. \"3\"); without it the change is refused (428).",
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+                });
+            }
+
+            return Task.CompletedTask;
+        });
         group.WithDocumentRefusals().AddEndpointFilterFactory((factory, next) =>
         {
             // Which arguments to look at is known per endpoint: read once here, not per request.

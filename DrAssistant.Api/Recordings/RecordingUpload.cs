@@ -120,8 +120,9 @@ public sealed class RecordingUpload(GridFSBucket audio, RecordingsQueries querie
                 await _writing.AbortAsync(CancellationToken.None);
             }
         }
-        catch (Exception ex) when (ex is MongoException or TimeoutException)
+        catch (Exception ex) when (ex is MongoException or TimeoutException or InvalidOperationException)
         {
+            // (A close that failed half way leaves a stream that refuses to abort: its chunks are deleted below all the same.)
             logger.LogWarning("Could not abort the unfinished upload {FileId} ({Reason}).", fileId, ex.Message);
         }
         finally
