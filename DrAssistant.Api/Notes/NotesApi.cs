@@ -129,19 +129,14 @@ public static class NotesApi
             return TypedResults.Forbid();
         }
 
-        if (current.Status == NoteStatus.Draft)
+        switch (NotesRules.WhyNotAmendable(current, version))
         {
-            return Problems.Conflict("A draft is edited, not amended; amend a note once it is signed.", "status");
-        }
-
-        if (NotesRules.Version(current) != version)
-        {
-            return Stale(version, NotesRules.Version(current));
-        }
-
-        if (NotesRules.Amendments(current) >= NotesRules.MaxAmendments)
-        {
-            return Problems.Conflict($"A note is amended at most {NotesRules.MaxAmendments} times; write a new note for this encounter.", "status");
+            case AmendRefusal.Draft:
+                return Problems.Conflict("A draft is edited, not amended; amend a note once it is signed.", "status");
+            case AmendRefusal.Stale:
+                return Stale(version, NotesRules.Version(current));
+            case AmendRefusal.Exhausted:
+                return Problems.Conflict($"A note is amended at most {NotesRules.MaxAmendments} times; write a new note for this encounter.", "status");
         }
 
         // The content replaced is the version read above: the write below applies only while it is still current.

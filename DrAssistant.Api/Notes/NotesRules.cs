@@ -23,6 +23,14 @@ public enum NoteStep
     Amend,
 }
 
+/// <summary>Why a note cannot be amended: it is a draft, it changed since the version sent, or it was amended as often as allowed.</summary>
+public enum AmendRefusal
+{
+    Draft,
+    Stale,
+    Exhausted,
+}
+
 /// <summary>
 /// The rules of clinical notes that need no server: request validation, the request → document mapping, versions and
 /// their ETags, the lifecycle. <see cref="NotesQueries"/> adds the database, <see cref="NotesApi"/> the HTTP.
@@ -206,6 +214,13 @@ public static class NotesRules
 
         return texts.Sum(t => t.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length);
     }
+
+    /// <summary>Why the note, as read, cannot be amended from <paramref name="version"/>; null when it can.</summary>
+    public static AmendRefusal? WhyNotAmendable(ClinicalNote current, int version) =>
+        current.Status == NoteStatus.Draft ? AmendRefusal.Draft
+        : Version(current) != version ? AmendRefusal.Stale
+        : Amendments(current) >= MaxAmendments ? AmendRefusal.Exhausted
+        : null;
 
     public static int Amendments(ClinicalNote note) => note.Metadata?.EditHistory.Count(e => e.Action == AmendAction) ?? 0;
 

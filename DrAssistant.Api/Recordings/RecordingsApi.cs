@@ -6,6 +6,12 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
 using Microsoft.OpenApi;
+using UploadResult = Microsoft.AspNetCore.Http.HttpResults.Results<
+    Microsoft.AspNetCore.Http.HttpResults.Created<DrAssistant.Api.Recordings.RecordingResponse>,
+    Microsoft.AspNetCore.Http.HttpResults.ValidationProblem,
+    Microsoft.AspNetCore.Http.HttpResults.NotFound,
+    Microsoft.AspNetCore.Http.HttpResults.Conflict<Microsoft.AspNetCore.Mvc.ProblemDetails>,
+    Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult>;
 
 namespace DrAssistant.Api.Recordings;
 
@@ -89,30 +95,15 @@ public static class RecordingsApi
         return new OpenApiRequestBody { Required = true, Content = content };
     }
 
-    public static async Task<Results<Created<RecordingResponse>, ValidationProblem, NotFound, Conflict<ProblemDetails>, ProblemHttpResult>> UploadRecording(
+    public static async Task<UploadResult> UploadRecording(
         Guid id, double? duration, string? deviceInfo, string? quality, HttpRequest request, NotesQueries notes, RecordingsQueries recordings,
         IOptions<RecordingOptions> options, TimeProvider time, CancellationToken cancellationToken)
     {
         var limits = options.Value;
         var fields = new RecordingFields(duration, deviceInfo, quality);
-        var multipart = RecordingsRules.IsMultipart(request.ContentType, out var boundary);
-        var validation = RecordingsRules.ValidateFields(new Validation(), fields, durationRequired: !multipart)
-            .When(multipart && boundary is null, "file", "A multipart body needs a boundary of at most 70 characters.");
-        if (!validation.IsValid)
+        if (Admit(request, fields, limits, out var boundary, out var mimeType) is { } refused)
         {
-            return TypedResults.ValidationProblem(validation.Errors);
-        }
-
-        string? mimeType = null;
-        if (!multipart && !RecordingsRules.TryAllowedMimeType(request.ContentType, limits, out mimeType))
-        {
-            return UnsupportedMediaType(request.ContentType, limits);
-        }
-
-        // A body announced too large is refused before a byte of it is stored.
-        if (!multipart && request.ContentLength > limits.MaxBytes)
-        {
-            return TooLarge(limits);
+            return refused.Answer();
         }
 
         var encounter = await notes.FindEncounterAsync(id, cancellationToken);
@@ -128,12 +119,12 @@ public static class RecordingsApi
 
         // Every way out before Keep() removes what the upload wrote.
         await using var upload = recordings.BeginUpload(encounter);
-        var refusal = multipart
-            ? await ReadFormAsync(upload, request.Body, boundary!, fields, limits, cancellationToken)
+        var refusal = boundary is not null
+            ? await ReadFormAsync(upload, request.Body, boundary, fields, limits, cancellationToken)
             : await ReadBodyAsync(upload, request.Body, mimeType!, limits, cancellationToken);
         if (refusal is not null)
         {
-            return refusal.Invalid is { } invalid ? invalid : refusal.Problem!;
+            return refusal.Answer();
         }
 
         var recording = RecordingsRules.NewRecording(upload.RecordingId, encounter, upload.Stored!, fields, limits, NotesRules.Now(time));
@@ -209,6 +200,35 @@ public static class RecordingsApi
     public static async Task<Results<NoContent, NotFound, ProblemHttpResult>> DeleteRecording(
         DocumentId id, RecordingsQueries recordings, CancellationToken cancellationToken) =>
         await recordings.DeleteAsync(id.Value, cancellationToken) ? TypedResults.NoContent() : TypedResults.NotFound();
+
+    /// <summary>
+    /// What the request says before a byte of it is read: its fields; for a raw body its media type and its announced
+    /// size (too large is refused before anything is stored). A multipart body has its <paramref name="boundary"/>.
+    /// </summary>
+    private static Refusal? Admit(HttpRequest request, RecordingFields fields, RecordingOptions limits, out string? boundary, out string? mimeType)
+    {
+        mimeType = null;
+        var multipart = RecordingsRules.IsMultipart(request.ContentType, out boundary);
+        var validation = RecordingsRules.ValidateFields(new Validation(), fields, durationRequired: !multipart)
+            .When(multipart && boundary is null, "file", "A multipart body needs a boundary of at most 70 characters.");
+        if (!validation.IsValid)
+        {
+            return new Refusal(TypedResults.ValidationProblem(validation.Errors));
+        }
+
+        if (multipart)
+        {
+            return null;
+        }
+
+        if (!RecordingsRules.TryAllowedMimeType(request.ContentType, limits, out var type))
+        {
+            return new Refusal(Problem: UnsupportedMediaType(request.ContentType, limits));
+        }
+
+        mimeType = type;
+        return request.ContentLength > limits.MaxBytes ? new Refusal(Problem: TooLarge(limits)) : null;
+    }
 
     /// <summary>The raw body is the audio.</summary>
     private static async Task<Refusal?> ReadBodyAsync(RecordingUpload upload, Stream body, string mimeType, RecordingOptions limits, CancellationToken cancellationToken)
@@ -311,5 +331,8 @@ public static class RecordingsApi
         statusCode: StatusCodes.Status413PayloadTooLarge);
 
     /// <summary>Why an upload was refused: a field's mistake (422) or a refusal of its own status (413, 415).</summary>
-    private sealed record Refusal(ValidationProblem? Invalid = null, ProblemHttpResult? Problem = null);
+    private sealed record Refusal(ValidationProblem? Invalid = null, ProblemHttpResult? Problem = null)
+    {
+        public UploadResult Answer() => Invalid is { } invalid ? invalid : Problem!;
+    }
 }

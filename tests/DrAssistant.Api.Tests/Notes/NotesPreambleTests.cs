@@ -113,6 +113,23 @@ public sealed class LifecycleTableTests
     }
 
     [Fact]
+    public void ANoteIsAmendedOnlyOnceSignedAtTheVersionSentAndNotMoreOftenThanAllowed()
+    {
+        var encounter = new EncounterParties(Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), "completed");
+        var note = NotesRules.NewNote(new CreateNoteRequest(encounter.Id), encounter, DateTime.UtcNow);
+        Assert.Equal(AmendRefusal.Draft, NotesRules.WhyNotAmendable(note, 0));
+
+        note.Status = NoteStatus.Signed;
+        note.Metadata!.EditCount = 1;
+        Assert.Null(NotesRules.WhyNotAmendable(note, 1));
+        Assert.Equal(AmendRefusal.Stale, NotesRules.WhyNotAmendable(note, 0));
+
+        note.Status = NoteStatus.Amended;
+        note.Metadata.EditHistory = [.. Enumerable.Range(0, NotesRules.MaxAmendments).Select(_ => new NoteEdit { Action = NotesRules.AmendAction })];
+        Assert.Equal(AmendRefusal.Exhausted, NotesRules.WhyNotAmendable(note, 1));
+    }
+
+    [Fact]
     public void ATranscribedRecordingIsDoneAndAFailedOneMayBeRetried()
     {
         Assert.DoesNotContain(RecordingStatus.Transcribed, RecordingsRules.Steps[RecordingStatus.Transcribed]);
