@@ -73,7 +73,7 @@ public static class NotesApi
         CreateNoteRequest request, NotesQueries notes, TimeProvider time, HttpResponse response, CancellationToken cancellationToken)
     {
         var encounter = await notes.FindEncounterAsync(request.EncounterId!.Value, cancellationToken);
-        if (encounter is null || encounter.Status == "cancelled")
+        if (encounter is null || encounter.IsCancelled)
         {
             return Problems.Invalid("encounterId", "No open or completed encounter with this id.");
         }

@@ -96,4 +96,8 @@ public sealed record NoteSummary(
 public sealed record NoteSearchHit(NoteSummary Note, double Score);
 
 /// <summary>The encounter a note or recording belongs to, as PostgreSQL has it.</summary>
-public sealed record EncounterParties(Guid Id, Guid PatientId, Guid DoctorId, string Status);
+public sealed record EncounterParties(Guid Id, Guid PatientId, Guid DoctorId, string Status)
+{
+    /// <summary>A cancelled encounter takes no note and no recording (the status word is the encounters' vocabulary).</summary>
+    public bool IsCancelled => Status == "cancelled";
+}

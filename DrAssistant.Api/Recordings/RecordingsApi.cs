@@ -112,7 +112,7 @@ public static class RecordingsApi
             return TypedResults.NotFound();
         }
 
-        if (encounter.Status == "cancelled")
+        if (encounter.IsCancelled)
         {
             return Problems.WrongStatus("encounter", encounter.Status, "recorded");
         }
