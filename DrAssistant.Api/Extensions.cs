@@ -3,6 +3,7 @@ using DrAssistant.Api.ApiReference;
 using DrAssistant.Api.Auth;
 using DrAssistant.Api.Infrastructure;
 using DrAssistant.Api.Notes;
+using DrAssistant.Api.Recordings;
 using Microsoft.AspNetCore.Http.Json;
 using Scalar.AspNetCore;
 using StackExchange.Redis;
@@ -66,7 +67,9 @@ internal static class Extensions
             builder.Services.AddHostedService<RecordingSweeper>();
         }
 
-        builder.Services.AddSingleton<NotesStore>();
+        builder.Services.AddSingleton<NotesDatabase>();
+        builder.Services.AddSingleton<NotesQueries>();
+        builder.Services.AddSingleton<RecordingsQueries>();
         builder.Services.AddSingleton<RecordingSweep>();
         builder.Services.AddOptions<RecordingOptions>().BindConfiguration(RecordingOptions.SectionName)
             .Validate(o => o.MaxBytes > 0, "Recordings:MaxBytes must be more than 0.")

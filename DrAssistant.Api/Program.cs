@@ -9,6 +9,7 @@ using DrAssistant.Api.Notes;
 using DrAssistant.Api.Orders;
 using DrAssistant.Api.Patients;
 using DrAssistant.Api.Prescriptions;
+using DrAssistant.Api.Recordings;
 using DrAssistant.Api.Tasks;
 using DrAssistant.Api.Users;
 

@@ -44,7 +44,7 @@ public static class EncountersApi
     /// orders; MongoDB for its current note and recordings (left out, not failed, when MongoDB cannot answer).
     /// </summary>
     public static async Task<Results<Ok<EncounterDetails>, NotFound>> GetEncounter(
-        Guid id, NpgsqlDataSource db, NotesStore notes, ClaimsPrincipal user, CancellationToken cancellationToken)
+        Guid id, NpgsqlDataSource db, NotesQueries notes, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
         var notesRead = notes.TryEncounterNotesAsync(user, id, cancellationToken);
         if (await EncountersQueries.DetailsAsync(db, id, cancellationToken) is not { } details)

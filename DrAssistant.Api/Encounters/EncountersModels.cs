@@ -1,4 +1,5 @@
 using DrAssistant.Api.Notes;
+using DrAssistant.Api.Recordings;
 using DrAssistant.Api.Orders;
 using DrAssistant.Api.Prescriptions;
 

@@ -66,7 +66,7 @@ public static class TimelineApi
     /// index; MongoDB for the page of notes (left out, not failed, when MongoDB cannot answer).
     /// </summary>
     public static async Task<Results<Ok<PatientTimeline>, NotFound, ValidationProblem>> GetTimeline(
-        Guid id, int? page, int? pageSize, NpgsqlDataSource db, NotesStore notes, ClaimsPrincipal user, CancellationToken cancellationToken)
+        Guid id, int? page, int? pageSize, NpgsqlDataSource db, NotesQueries notes, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
         var validation = new Validation();
         var paging = PageRequest.From(page, pageSize, validation);

@@ -1,4 +1,5 @@
 using DrAssistant.Api.Notes;
+using DrAssistant.Api.Recordings;
 
 namespace DrAssistant.Api.Tests.Notes;
 

@@ -16,12 +16,12 @@ public sealed class NoteRulesTests
     [Fact]
     public void ANewNoteTakesItsPatientAndDoctorFromTheEncounterAndStartsAsADraftAtVersionZero()
     {
-        var note = NoteRules.NewNote(new CreateNoteRequest(Encounter.Id, Content: Content("Cough"), Tags: [" asthma ", "asthma", " ", "follow-up"]), Encounter, Now);
+        var note = NotesRules.NewNote(new CreateNoteRequest(Encounter.Id, Content: Content("Cough"), Tags: [" asthma ", "asthma", " ", "follow-up"]), Encounter, Now);
 
         Assert.Equal((Encounter.Id, Encounter.PatientId, Encounter.DoctorId), (note.EncounterId, note.PatientId, note.DoctorId));
         Assert.Equal((NoteStatus.Draft, NoteType.Soap), (note.Status, note.NoteType));
         Assert.Equal(0, note.Metadata!.EditCount);
-        Assert.Equal(0, NoteRules.Version(note));
+        Assert.Equal(0, NotesRules.Version(note));
         Assert.Empty(note.Metadata.EditHistory);
         Assert.Equal((Now, Now), (note.CreatedAt, note.UpdatedAt));
         Assert.Equal(["asthma", "follow-up"], note.Tags);
@@ -31,7 +31,7 @@ public sealed class NoteRulesTests
     [Fact]
     public void ANewNoteIsADocumentTheClinicalNotesValidatorAccepts()
     {
-        var note = NoteRules.NewNote(new CreateNoteRequest(
+        var note = NotesRules.NewNote(new CreateNoteRequest(
             Encounter.Id, "progress", FullContent(), "Patient reports chest pain.", "Likely stable angina.", 0.82, "cardiology-soap", 312.5, true, ["cardiology"]),
             Encounter, Now);
 
@@ -44,15 +44,15 @@ public sealed class NoteRulesTests
     [Fact]
     public void ASignedAndAmendedNoteWithItsHistoryIsStillADocumentTheValidatorAccepts()
     {
-        var note = NoteRules.NewNote(new CreateNoteRequest(Encounter.Id, Content: Content("Cough")), Encounter, Now);
+        var note = NotesRules.NewNote(new CreateNoteRequest(Encounter.Id, Content: Content("Cough")), Encounter, Now);
         note.Status = NoteStatus.Amended;
         note.SignedBy = Encounter.DoctorId;
         note.SignedAt = Now;
         note.Metadata!.EditCount = 2;
         note.Metadata.EditHistory =
         [
-            new NoteEdit { EditedAt = Now, EditedBy = Encounter.DoctorId, Action = NoteRules.SignAction, Changes = "Signed" },
-            new NoteEdit { EditedAt = Now, EditedBy = Encounter.DoctorId, Action = NoteRules.AmendAction, Changes = "Wrong side", PreviousContent = FullContent() },
+            new NoteEdit { EditedAt = Now, EditedBy = Encounter.DoctorId, Action = NotesRules.SignAction, Changes = "Signed" },
+            new NoteEdit { EditedAt = Now, EditedBy = Encounter.DoctorId, Action = NotesRules.AmendAction, Changes = "Wrong side", PreviousContent = FullContent() },
         ];
 
         var document = note.ToBsonDocument();
@@ -71,8 +71,8 @@ public sealed class NoteRulesTests
             Plan = new Plan { Treatments = ["Rest", "Aspirin daily"], Medications = [new PlannedMedication { Name = "Aspirin", Dosage = "75 mg" }] },
         };
 
-        Assert.Equal(4 + 3 + 3 + 4, NoteRules.WordCount(content, "  the patient   says so "));
-        Assert.Equal(0, NoteRules.WordCount(null, null));
+        Assert.Equal(4 + 3 + 3 + 4, NotesRules.WordCount(content, "  the patient   says so "));
+        Assert.Equal(0, NotesRules.WordCount(null, null));
     }
 
     [Theory]
@@ -89,7 +89,7 @@ public sealed class NoteRulesTests
     [InlineData("\"\"", Precondition.Invalid, 0)]
     public void IfMatchMustBeOneStrongETagAsTheApiIssuesThem(string? header, Precondition expected, int version)
     {
-        var outcome = NoteRules.ParseIfMatch(header, out var parsed);
+        var outcome = NotesRules.ParseIfMatch(header, out var parsed);
 
         Assert.Equal(expected, outcome);
         Assert.Equal(version, parsed);
@@ -98,14 +98,14 @@ public sealed class NoteRulesTests
     [Fact]
     public void TheETagOfAVersionIsWhatIfMatchReadsBack()
     {
-        Assert.Equal(Precondition.Valid, NoteRules.ParseIfMatch(NoteRules.ETag(42), out var version));
+        Assert.Equal(Precondition.Valid, NotesRules.ParseIfMatch(NotesRules.ETag(42), out var version));
         Assert.Equal(42, version);
     }
 
     [Fact]
     public void AFullSoapNoteIsValid()
     {
-        var validation = NoteRules.ValidateCreate(new CreateNoteRequest(Guid.NewGuid(), "soap", FullContent(), "Transcript", AiConfidenceScore: 1, Tags: ["a"]));
+        var validation = NotesRules.ValidateCreate(new CreateNoteRequest(Guid.NewGuid(), "soap", FullContent(), "Transcript", AiConfidenceScore: 1, Tags: ["a"]));
 
         Assert.True(validation.IsValid, string.Join("; ", validation.Errors.Keys));
     }
@@ -114,15 +114,15 @@ public sealed class NoteRulesTests
     public void ValidationNamesEveryBadFieldOfANoteAsTheClientWroteIt()
     {
         var content = FullContent();
-        content.Subjective!.ChiefComplaint = new string('x', NoteRules.MaxText + 1);
+        content.Subjective!.ChiefComplaint = new string('x', NotesRules.MaxText + 1);
         content.Objective!.VitalSigns!.Temperature = 98.6;
         content.Objective.VitalSigns.BloodPressure!.Systolic = -5;
         content.Assessment!.Diagnoses = [new Diagnosis { Code = "I20.9", Description = " " }];
-        content.Plan!.Treatments = [.. Enumerable.Repeat("Rest", NoteRules.MaxListItems + 1)];
+        content.Plan!.Treatments = [.. Enumerable.Repeat("Rest", NotesRules.MaxListItems + 1)];
         content.Plan.Referrals = [""];
 
-        var validation = NoteRules.ValidateCreate(new CreateNoteRequest(
-            null, "poem", content, AiConfidenceScore: 1.5, CompletionTime: -1, Tags: [.. Enumerable.Repeat("t", NoteRules.MaxTags + 1)]));
+        var validation = NotesRules.ValidateCreate(new CreateNoteRequest(
+            null, "poem", content, AiConfidenceScore: 1.5, CompletionTime: -1, Tags: [.. Enumerable.Repeat("t", NotesRules.MaxTags + 1)]));
 
         Assert.Equal(
             ["aiConfidenceScore", "completionTime", "content.assessment.diagnoses[0].description", "content.objective.vitalSigns.bloodPressure.systolic",
@@ -134,18 +134,18 @@ public sealed class NoteRulesTests
     [Fact]
     public void AnUpdateNamesItsNoteTypeAndAnAmendmentItsContentAndReason()
     {
-        Assert.Equal(["noteType"], NoteRules.ValidateUpdate(new UpdateNoteRequest(null)).Errors.Keys);
-        Assert.True(NoteRules.ValidateUpdate(new UpdateNoteRequest("soap")).IsValid);
-        Assert.Equal(["content", "reason"], NoteRules.ValidateAmend(new AmendNoteRequest(null, " ")).Errors.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["noteType"], NotesRules.ValidateUpdate(new UpdateNoteRequest(null)).Errors.Keys);
+        Assert.True(NotesRules.ValidateUpdate(new UpdateNoteRequest("soap")).IsValid);
+        Assert.Equal(["content", "reason"], NotesRules.ValidateAmend(new AmendNoteRequest(null, " ")).Errors.Keys.Order(StringComparer.Ordinal));
     }
 
     [Fact]
     public void NoteTypesAreTheSchemasWordsOnly()
     {
-        Assert.Equal(MongoSchema.NoteTypes, NoteRules.NoteTypes);
-        Assert.Equal(NoteType.Discharge, NoteRules.ParseNoteType("discharge"));
-        Assert.Null(NoteRules.ParseNoteType("Discharge"));
-        Assert.Null(NoteRules.ParseNoteType("poem"));
+        Assert.Equal(MongoSchema.NoteTypes, NotesRules.NoteTypes);
+        Assert.Equal(NoteType.Discharge, NotesRules.ParseNoteType("discharge"));
+        Assert.Null(NotesRules.ParseNoteType("Discharge"));
+        Assert.Null(NotesRules.ParseNoteType("poem"));
     }
 
     [Fact]
@@ -153,7 +153,7 @@ public sealed class NoteRulesTests
     {
         var time = new FixedTime(new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero).AddTicks(1_234_567));
 
-        var now = NoteRules.Now(time);
+        var now = NotesRules.Now(time);
 
         Assert.Equal(DateTimeKind.Utc, now.Kind);
         Assert.Equal(0, now.Ticks % TimeSpan.TicksPerMillisecond);
@@ -165,8 +165,8 @@ public sealed class NoteRulesTests
     {
         var id = ObjectId.GenerateNewId();
 
-        var filter = Render(NotesApi.WriteFilter(id, 3, [NoteStatus.Signed, NoteStatus.Amended]));
-        var atZero = Render(NotesApi.WriteFilter(id, 0, [NoteStatus.Draft])).ToJson();
+        var filter = Render(NotesQueries.WriteFilter(id, 3, [NoteStatus.Signed, NoteStatus.Amended]));
+        var atZero = Render(NotesQueries.WriteFilter(id, 0, [NoteStatus.Draft])).ToJson();
 
         Assert.Equal(id, filter["_id"].AsObjectId);
         Assert.Equal(new BsonArray { "signed", "amended" }, filter["status"]["$in"]);
@@ -180,7 +180,7 @@ public sealed class NoteRulesTests
     {
         var editor = Guid.NewGuid();
 
-        var update = NotesApi.Written(Now, new NoteEdit { EditedAt = Now, EditedBy = editor, Action = "update" })
+        var update = NotesQueries.Written(Now, new NoteEdit { EditedAt = Now, EditedBy = editor, Action = "update" })
             .Render(new RenderArgs<ClinicalNote>(BsonSerializer.LookupSerializer<ClinicalNote>(), BsonSerializer.SerializerRegistry)).AsBsonDocument;
 
         Assert.Equal(Now, update["$set"]["updatedAt"].ToUniversalTime());

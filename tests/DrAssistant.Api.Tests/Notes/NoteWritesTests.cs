@@ -19,7 +19,7 @@ public sealed class NoteWritesTests
     {
         var content = new NoteContent { Subjective = new Subjective { ChiefComplaint = "Cough for two weeks" } };
 
-        var update = Render(NotesApi.EditChanges(new UpdateNoteRequest("progress", content, Tags: ["asthma"], Changes: "History"), Editor, Now));
+        var update = Render(NotesQueries.EditChanges(new UpdateNoteRequest("progress", content, Tags: ["asthma"], Changes: "History"), Editor, Now));
 
         Assert.Equal("progress", update["$set"]["noteType"].AsString);
         Assert.Equal("Cough for two weeks", update["$set"]["content"]["subjective"]["chiefComplaint"].AsString);
@@ -37,7 +37,7 @@ public sealed class NoteWritesTests
     [Fact]
     public void SigningRecordsTheSignerAndTheTimeAsTheSchemaTypesThem()
     {
-        var update = Render(NotesApi.SignChanges(Editor, Now));
+        var update = Render(NotesQueries.SignChanges(Editor, Now));
 
         Assert.Equal("signed", update["$set"]["status"].AsString);
         Assert.Equal(Editor.ToString(), update["$set"]["signedBy"].AsString);
@@ -52,7 +52,7 @@ public sealed class NoteWritesTests
         var signed = new ClinicalNote { Content = new NoteContent { Subjective = new Subjective { ChiefComplaint = "As signed" } }, RawTranscription = "one two" };
         var amendment = new AmendNoteRequest(new NoteContent { Subjective = new Subjective { ChiefComplaint = "As amended now" } }, "Corrected");
 
-        var update = Render(NotesApi.AmendChanges(signed, amendment, Editor, Now));
+        var update = Render(NotesQueries.AmendChanges(signed, amendment, Editor, Now));
 
         Assert.Equal("amended", update["$set"]["status"].AsString);
         Assert.Equal("As amended now", update["$set"]["content"]["subjective"]["chiefComplaint"].AsString);
@@ -68,8 +68,8 @@ public sealed class NoteWritesTests
         var patient = Guid.NewGuid();
         var doctor = Guid.NewGuid();
 
-        var byPatient = Render(NotesApi.SearchFilter("chest pain", patient, null));
-        var byBoth = Render(NotesApi.SearchFilter("chest pain", patient, doctor));
+        var byPatient = Render(NotesQueries.SearchFilter("chest pain", patient, null));
+        var byBoth = Render(NotesQueries.SearchFilter("chest pain", patient, doctor));
 
         Assert.Equal("chest pain", byPatient["$text"]["$search"].AsString);
         Assert.Equal(patient.ToString(), byPatient["patientId"].AsString);
@@ -80,7 +80,7 @@ public sealed class NoteWritesTests
     [Fact]
     public void AListReadsOnlyTheFieldsOfASummaryAndSearchAddsTheScore()
     {
-        var projection = NotesStore.SummaryFields.MetaTextScore("score")
+        var projection = NotesQueries.SummaryFields.MetaTextScore("score")
             .Render(new RenderArgs<ClinicalNote>(BsonSerializer.LookupSerializer<ClinicalNote>(), BsonSerializer.SerializerRegistry));
 
         Assert.DoesNotContain("content", projection.Names);

@@ -1,4 +1,5 @@
 using DrAssistant.Api.Notes;
+using DrAssistant.Api.Recordings;
 using MongoDB.Bson;
 
 namespace DrAssistant.Api.Tests.Notes;

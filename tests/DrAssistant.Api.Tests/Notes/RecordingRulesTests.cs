@@ -1,5 +1,6 @@
 using DrAssistant.Api.Infrastructure;
 using DrAssistant.Api.Notes;
+using DrAssistant.Api.Recordings;
 using DrAssistant.MigrationService.Mongo;
 using DrAssistant.MigrationService.Tests.Mongo;
 using Microsoft.Extensions.Configuration;
@@ -19,7 +20,7 @@ public sealed class RecordingRulesTests
     [InlineData("audio/mpeg; charset=binary", "audio/mpeg")]
     public void AnAllowedMediaTypeIsStoredInLowerCaseWithoutParameters(string contentType, string stored)
     {
-        Assert.True(RecordingsApi.TryAllowedMimeType(contentType, new RecordingOptions(), out var mimeType));
+        Assert.True(RecordingsRules.TryAllowedMimeType(contentType, new RecordingOptions(), out var mimeType));
         Assert.Equal(stored, mimeType);
     }
 
@@ -32,7 +33,7 @@ public sealed class RecordingRulesTests
     [InlineData("text/plain; audio/webm")]
     public void AnyOtherMediaTypeIsRefused(string? contentType)
     {
-        Assert.False(RecordingsApi.TryAllowedMimeType(contentType, new RecordingOptions(), out _));
+        Assert.False(RecordingsRules.TryAllowedMimeType(contentType, new RecordingOptions(), out _));
     }
 
     [Fact]
@@ -41,8 +42,8 @@ public sealed class RecordingRulesTests
         var options = Bind(new() { ["Recordings:AllowedMimeTypes:0"] = "audio/flac" });
 
         Assert.Equal(["audio/flac"], options.MimeTypes);
-        Assert.True(RecordingsApi.TryAllowedMimeType("audio/flac", options, out _));
-        Assert.False(RecordingsApi.TryAllowedMimeType("audio/webm", options, out _));
+        Assert.True(RecordingsRules.TryAllowedMimeType("audio/flac", options, out _));
+        Assert.False(RecordingsRules.TryAllowedMimeType("audio/webm", options, out _));
         Assert.Equal(RecordingOptions.DefaultMimeTypes, new RecordingOptions().MimeTypes);
     }
 
@@ -72,14 +73,14 @@ public sealed class RecordingRulesTests
     [InlineData(null, false, null)]
     public void AMultipartBodyIsRecognisedWithItsBoundary(string? contentType, bool multipart, string? boundary)
     {
-        Assert.Equal(multipart, RecordingsApi.IsMultipart(contentType, out var parsed));
+        Assert.Equal(multipart, RecordingsRules.IsMultipart(contentType, out var parsed));
         Assert.Equal(boundary, parsed);
     }
 
     [Fact]
     public void ABoundaryLongerThanSeventyCharactersIsRefused()
     {
-        Assert.True(RecordingsApi.IsMultipart($"multipart/form-data; boundary={new string('b', 71)}", out var boundary));
+        Assert.True(RecordingsRules.IsMultipart($"multipart/form-data; boundary={new string('b', 71)}", out var boundary));
         Assert.Null(boundary);
     }
 
@@ -92,7 +93,7 @@ public sealed class RecordingRulesTests
     [InlineData(double.PositiveInfinity, false, "duration")]
     public void TheDurationIsSecondsMoreThanZeroAndAtMostADay(double? duration, bool required, string field)
     {
-        var validation = RecordingsApi.ValidateFields(new Validation(), new RecordingFields(duration, null, null), required);
+        var validation = RecordingsRules.ValidateFields(new Validation(), new RecordingFields(duration, null, null), required);
 
         Assert.Equal([field], validation.Errors.Keys);
     }
@@ -102,13 +103,13 @@ public sealed class RecordingRulesTests
     {
         var fields = new RecordingFields(null, null, null);
 
-        Assert.True(RecordingsApi.ValidateFields(new Validation(), fields, durationRequired: false).IsValid);
+        Assert.True(RecordingsRules.ValidateFields(new Validation(), fields, durationRequired: false).IsValid);
         Assert.True(fields.TryAdd("duration", "312.5"));
         Assert.False(fields.TryAdd("duration", "3,5"));
         Assert.True(fields.TryAdd("deviceInfo", new string('d', 201)));
         Assert.True(fields.TryAdd("somethingElse", "ignored"));
         Assert.Equal(312.5, fields.Duration);
-        Assert.Equal(["deviceInfo"], RecordingsApi.ValidateFields(new Validation(), fields, durationRequired: true).Errors.Keys);
+        Assert.Equal(["deviceInfo"], RecordingsRules.ValidateFields(new Validation(), fields, durationRequired: true).Errors.Keys);
     }
 
     [Fact]
@@ -118,7 +119,7 @@ public sealed class RecordingRulesTests
         var options = new RecordingOptions { Retention = TimeSpan.FromDays(30), RetentionReason = "Policy" };
         var stored = new Stored(ObjectId.GenerateNewId(), 1234, "audio/webm");
 
-        var recording = RecordingsApi.NewRecording(ObjectId.GenerateNewId(), encounter, stored, new RecordingFields(60, "Pixel 8", null), options, Now);
+        var recording = RecordingsRules.NewRecording(ObjectId.GenerateNewId(), encounter, stored, new RecordingFields(60, "Pixel 8", null), options, Now);
         var document = recording.ToBsonDocument();
 
         Assert.Empty(JsonSchemaChecker.Check(document, MongoSchema.VoiceRecordingsCollection.Validator!));

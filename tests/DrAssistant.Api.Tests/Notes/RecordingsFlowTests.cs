@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using DrAssistant.Api.Notes;
+using DrAssistant.Api.Recordings;
 using DrAssistant.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using MongoDB.Bson;

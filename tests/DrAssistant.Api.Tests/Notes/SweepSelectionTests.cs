@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using DrAssistant.Api.Notes;
+using DrAssistant.Api.Recordings;
 using MongoDB.Bson;
 using Xunit.Abstractions;
 

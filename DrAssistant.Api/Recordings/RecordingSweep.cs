@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using DrAssistant.Api.Notes;
 using MongoDB.Bson;
 using MongoDB.Driver;
 
-namespace DrAssistant.Api.Notes;
+namespace DrAssistant.Api.Recordings;
 
 /// <summary>A GridFS file as the sweep sees it.</summary>
 public readonly record struct StoredAudio(ObjectId Id, DateTime UploadDate);
@@ -157,7 +158,7 @@ public static class OrphanAudio
 }
 
 /// <summary>The sweep's questions asked of MongoDB, each through an index and answered with at most one batch.</summary>
-public sealed class MongoAudioCatalog(NotesStore store) : IAudioCatalog
+public sealed class MongoAudioCatalog(NotesDatabase store) : IAudioCatalog
 {
     private static readonly FilterDefinitionBuilder<BsonDocument> Filter = Builders<BsonDocument>.Filter;
 
@@ -236,7 +237,7 @@ public sealed class MongoAudioCatalog(NotesStore store) : IAudioCatalog
 /// retention by more than one interval. It walks the files in bounded batches, asking through indexes, and holds a
 /// lease so that one instance at a time sweeps.
 /// </summary>
-public sealed class RecordingSweep(NotesStore store, IOptions<RecordingOptions> options, TimeProvider time, ILogger<RecordingSweep> logger)
+public sealed class RecordingSweep(NotesDatabase store, RecordingsQueries recordings, IOptions<RecordingOptions> options, TimeProvider time, ILogger<RecordingSweep> logger)
 {
     /// <summary>Files (or uploads) examined per batch: bounds memory, every answer, and each <c>$in</c>.</summary>
     public const int BatchSize = 500;
@@ -273,7 +274,7 @@ public sealed class RecordingSweep(NotesStore store, IOptions<RecordingOptions> 
                 if (batch.Orphans.Count > 0)
                 {
                     EnsureHeld(lease);
-                    filesDeleted += await store.DeleteAudioAsync(batch.Orphans, cancellationToken);
+                    filesDeleted += await recordings.DeleteAudioAsync(batch.Orphans, cancellationToken);
                     logger.LogInformation("Recording sweep deleted {Count} audio files no recording or note refers to: {FileIds}",
                         batch.Orphans.Count, string.Join(", ", batch.Orphans));
                 }
@@ -286,7 +287,7 @@ public sealed class RecordingSweep(NotesStore store, IOptions<RecordingOptions> 
                 if (batch.Orphans.Count > 0)
                 {
                     EnsureHeld(lease);
-                    await store.DeleteChunksAsync(batch.Orphans, cancellationToken);
+                    await recordings.DeleteChunksAsync(batch.Orphans, cancellationToken);
                     unfinished += batch.Orphans.Count;
                     logger.LogInformation("Recording sweep deleted the chunks of {Count} uploads that never finished: {FileIds}",
                         batch.Orphans.Count, string.Join(", ", batch.Orphans));
@@ -331,7 +332,7 @@ public sealed class RecordingSweeper(RecordingSweep sweep, IOptions<RecordingOpt
             {
                 await sweep.RunOnceAsync(options.Value.SweepInterval / 2, stoppingToken);
             }
-            catch (Exception ex) when (NotesStore.IsUnavailable(ex))
+            catch (Exception ex) when (NotesDatabase.IsUnavailable(ex))
             {
                 logger.LogWarning("Recording sweep skipped: MongoDB is unavailable ({Reason}).", ex.Message);
             }

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace DrAssistant.Api.Notes;
+namespace DrAssistant.Api.Recordings;
 
 /// <summary>What a download answers: the whole file (200), one part of it (206), or nothing it can serve (416).</summary>
 public enum RangeOutcome

@@ -15,11 +15,27 @@ public enum Precondition
     Valid,
 }
 
+/// <summary>A change of a note, each a row of <see cref="NotesRules.Steps"/>.</summary>
+public enum NoteStep
+{
+    Edit,
+    Sign,
+    Amend,
+}
+
+/// <summary>Why a note cannot be amended: it is a draft, it changed since the version sent, or it was amended as often as allowed.</summary>
+public enum AmendRefusal
+{
+    Draft,
+    Stale,
+    Exhausted,
+}
+
 /// <summary>
 /// The rules of clinical notes that need no server: request validation, the request → document mapping, versions and
-/// their ETags. The handlers in <see cref="NotesApi"/> only add the database.
+/// their ETags, the lifecycle. <see cref="NotesQueries"/> adds the database, <see cref="NotesApi"/> the HTTP.
 /// </summary>
-public static class NoteRules
+public static class NotesRules
 {
     /// <summary>Each free-text field of the content.</summary>
     public const int MaxText = 10_000;
@@ -41,6 +57,18 @@ public static class NoteRules
     public const string UpdateAction = "update";
     public const string SignAction = "sign";
     public const string AmendAction = "amend";
+
+    /// <summary>
+    /// The lifecycle, one row a step: the statuses it starts from and the word for it in a refusal. A draft is edited
+    /// and signed; a signed (or already amended) note is only amended.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<NoteStep, (NoteStatus[] From, NoteStatus To, string Done)> Steps =
+        new Dictionary<NoteStep, (NoteStatus[], NoteStatus, string)>
+        {
+            [NoteStep.Edit] = ([NoteStatus.Draft], NoteStatus.Draft, "edited"),
+            [NoteStep.Sign] = ([NoteStatus.Draft], NoteStatus.Signed, "signed"),
+            [NoteStep.Amend] = ([NoteStatus.Signed, NoteStatus.Amended], NoteStatus.Amended, "amended"),
+        };
 
     public static IReadOnlyList<string> NoteTypes => LowercaseEnumSerializer<NoteType>.StoredWords;
 
@@ -94,6 +122,10 @@ public static class NoteRules
             : Precondition.Invalid;
     }
 
+    /// <summary>A malformed <c>If-Match</c> is a mistake of the request, named beside the others.</summary>
+    public static Validation CheckIfMatch(Validation validation, Precondition precondition) => validation
+        .When(precondition == Precondition.Invalid, "If-Match", "If-Match must be one strong ETag as this API issues them, e.g. \"3\".");
+
     /// <summary>Instants as MongoDB keeps them (milliseconds), so what a write returns equals what a read returns.</summary>
     public static DateTime Now(TimeProvider time)
     {
@@ -101,19 +133,19 @@ public static class NoteRules
         return new DateTime(ticks - ticks % TimeSpan.TicksPerMillisecond, DateTimeKind.Utc);
     }
 
-    public static Validation ValidateCreate(CreateNoteRequest request) =>
-        ValidateFields(new Validation().Required("encounterId", request.EncounterId).NotEmpty("encounterId", request.EncounterId),
+    public static Validation ValidateCreate(CreateNoteRequest request, Validation? validation = null) =>
+        ValidateFields((validation ?? new Validation()).Required("encounterId", request.EncounterId).NotEmpty("encounterId", request.EncounterId),
             request.NoteType, noteTypeRequired: false, request.Content, request.RawTranscription, request.AiSummary,
             request.AiConfidenceScore, request.TemplateUsed, request.CompletionTime, request.Tags);
 
-    public static Validation ValidateUpdate(UpdateNoteRequest request) =>
-        ValidateFields(new Validation().MaxLength("changes", request.Changes, 1_000),
+    public static Validation ValidateUpdate(UpdateNoteRequest request, Validation? validation = null) =>
+        ValidateFields((validation ?? new Validation()).MaxLength("changes", request.Changes, 1_000),
             request.NoteType, noteTypeRequired: true, request.Content, request.RawTranscription, request.AiSummary,
             request.AiConfidenceScore, request.TemplateUsed, request.CompletionTime, request.Tags);
 
-    public static Validation ValidateAmend(AmendNoteRequest request)
+    public static Validation ValidateAmend(AmendNoteRequest request, Validation? validation = null)
     {
-        var validation = new Validation()
+        validation = (validation ?? new Validation())
             .When(request.Content is null, "content", "content is required: the amended note.")
             .Required("reason", request.Reason, 1_000);
         ValidateContent(validation, request.Content);
@@ -182,6 +214,13 @@ public static class NoteRules
 
         return texts.Sum(t => t.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length);
     }
+
+    /// <summary>Why the note, as read, cannot be amended from <paramref name="version"/>; null when it can.</summary>
+    public static AmendRefusal? WhyNotAmendable(ClinicalNote current, int version) =>
+        current.Status == NoteStatus.Draft ? AmendRefusal.Draft
+        : Version(current) != version ? AmendRefusal.Stale
+        : Amendments(current) >= MaxAmendments ? AmendRefusal.Exhausted
+        : null;
 
     public static int Amendments(ClinicalNote note) => note.Metadata?.EditHistory.Count(e => e.Action == AmendAction) ?? 0;
 

@@ -1,3 +1,5 @@
+using DrAssistant.Api.Infrastructure;
+
 namespace DrAssistant.Api.Notes;
 
 /// <summary>A draft note for an encounter; patient and doctor are the encounter's.</summary>
@@ -11,7 +13,10 @@ public sealed record CreateNoteRequest(
     string? TemplateUsed = null,
     double? CompletionTime = null,
     bool? AiAssisted = null,
-    string[]? Tags = null);
+    string[]? Tags = null) : IRequestCheck
+{
+    public void Check(Validation validation) => NotesRules.ValidateCreate(this, validation);
+}
 
 /// <summary>
 /// Replaces a draft's editable fields (what is absent is removed, like any PUT); <c>changes</c> describes the edit in the
@@ -27,10 +32,16 @@ public sealed record UpdateNoteRequest(
     double? CompletionTime = null,
     bool? AiAssisted = null,
     string[]? Tags = null,
-    string? Changes = null);
+    string? Changes = null) : IRequestCheck
+{
+    public void Check(Validation validation) => NotesRules.ValidateUpdate(this, validation);
+}
 
 /// <summary>New content for a signed note, and why; the signed content is kept in the edit history.</summary>
-public sealed record AmendNoteRequest(NoteContent? Content, string? Reason);
+public sealed record AmendNoteRequest(NoteContent? Content, string? Reason) : IRequestCheck
+{
+    public void Check(Validation validation) => NotesRules.ValidateAmend(this, validation);
+}
 
 /// <summary>A note as the API returns it. <c>version</c> is the ETag's value: send it back in <c>If-Match</c> to change the note.</summary>
 public sealed record NoteResponse(
@@ -54,9 +65,9 @@ public sealed record NoteResponse(
     int Version)
 {
     public static NoteResponse From(ClinicalNote note) => new(
-        note.Id.ToString(), note.EncounterId, note.PatientId, note.DoctorId, NoteRules.Word(note.Status), NoteRules.Word(note.NoteType),
+        note.Id.ToString(), note.EncounterId, note.PatientId, note.DoctorId, NotesRules.Word(note.Status), NotesRules.Word(note.NoteType),
         note.Content, note.RawTranscription, note.AiSummary, note.AiConfidenceScore, note.SignedBy, note.SignedAt, note.Metadata,
-        note.Tags, [.. note.Attachments.Select(a => a.ToString())], note.CreatedAt, note.UpdatedAt, NoteRules.Version(note));
+        note.Tags, [.. note.Attachments.Select(a => a.ToString())], note.CreatedAt, note.UpdatedAt, NotesRules.Version(note));
 }
 
 /// <summary>A note in a list: what identifies it and its headline, not the whole content.</summary>
@@ -76,44 +87,17 @@ public sealed record NoteSummary(
     int Version)
 {
     public static NoteSummary From(ClinicalNote note) => new(
-        note.Id.ToString(), note.EncounterId, note.PatientId, note.DoctorId, NoteRules.Word(note.Status), NoteRules.Word(note.NoteType),
+        note.Id.ToString(), note.EncounterId, note.PatientId, note.DoctorId, NotesRules.Word(note.Status), NotesRules.Word(note.NoteType),
         note.Content?.Subjective?.ChiefComplaint, note.Content?.Assessment?.ClinicalImpression, note.SignedBy, note.SignedAt,
-        note.CreatedAt, note.UpdatedAt, NoteRules.Version(note));
+        note.CreatedAt, note.UpdatedAt, NotesRules.Version(note));
 }
 
 /// <summary>A search result: the note and its relevance (MongoDB's text score; higher is better).</summary>
 public sealed record NoteSearchHit(NoteSummary Note, double Score);
 
-/// <summary>A recording's metadata; the audio is at <c>audioUrl</c>.</summary>
-public sealed record RecordingResponse(
-    string Id,
-    Guid EncounterId,
-    Guid PatientId,
-    Guid DoctorId,
-    double Duration,
-    long FileSize,
-    string MimeType,
-    string Status,
-    string? TranscriptionId,
-    RecordingMetadata? Metadata,
-    DateTime? ExpiresAt,
-    string? RetentionReason,
-    string AudioUrl,
-    DateTime CreatedAt,
-    DateTime UpdatedAt)
-{
-    public static RecordingResponse From(VoiceRecording recording) => new(
-        recording.Id.ToString(), recording.EncounterId, recording.PatientId, recording.DoctorId, recording.Duration, recording.FileSize,
-        recording.MimeType, NoteRules.Word(recording.Status), recording.TranscriptionId?.ToString(), recording.Metadata,
-        recording.RetentionPolicy?.ExpiresAt, recording.RetentionPolicy?.RetentionReason, $"/api/recordings/{recording.Id}/audio",
-        recording.CreatedAt, recording.UpdatedAt);
-}
-
-/// <summary>
-/// The outcome of transcribing a recording: <c>transcribed</c> with the note made from it (<c>transcriptionId</c>), or
-/// <c>error</c>; <c>processingStats</c> optionally.
-/// </summary>
-public sealed record UpdateRecordingStatusRequest(string? Status, string? TranscriptionId = null, ProcessingStats? ProcessingStats = null);
-
 /// <summary>The encounter a note or recording belongs to, as PostgreSQL has it.</summary>
-public sealed record EncounterParties(Guid Id, Guid PatientId, Guid DoctorId, string Status);
+public sealed record EncounterParties(Guid Id, Guid PatientId, Guid DoctorId, string Status)
+{
+    /// <summary>A cancelled encounter takes no note and no recording (the status word is the encounters' vocabulary).</summary>
+    public bool IsCancelled => Status == "cancelled";
+}

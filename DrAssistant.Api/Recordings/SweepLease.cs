@@ -2,7 +2,7 @@ using System.Diagnostics;
 using MongoDB.Bson;
 using MongoDB.Driver;
 
-namespace DrAssistant.Api.Notes;
+namespace DrAssistant.Api.Recordings;
 
 /// <summary>
 /// At most one recording sweep at a time across API instances: the document <c>{_id: "recording-sweep"}</c> in
