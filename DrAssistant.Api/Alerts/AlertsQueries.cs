@@ -18,23 +18,17 @@ public static class AlertsQueries
     /// <summary>Most severe first (by rank, not by the word), then newest.</summary>
     public static readonly string SeverityOrder = $"{Vocabulary.AlertSeverityRank("a.severity")} DESC, a.created_at DESC, a.id";
 
-    public static async Task<IEnumerable<Alert>> ListAsync(
-        NpgsqlDataSource db, Guid userId, bool unreadOnly, PageRequest paging, CancellationToken cancellationToken)
-    {
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        return await connection.QueryAsync<Alert>(new CommandDefinition($"""
+    public static Task<IEnumerable<Alert>> ListAsync(
+        NpgsqlDataSource db, Guid userId, bool unreadOnly, PageRequest paging, CancellationToken cancellationToken) =>
+        db.QueryAsync<Alert>($"""
             {Select}
             WHERE a.user_id = @userId AND (NOT @unreadOnly OR NOT a.is_read)
             ORDER BY {SeverityOrder}
             LIMIT @Limit OFFSET @Offset
-            """, new { userId, unreadOnly, paging.Limit, paging.Offset }, cancellationToken: cancellationToken));
-    }
+            """, new { userId, unreadOnly, paging.Limit, paging.Offset }, cancellationToken);
 
-    public static async Task<Alert?> FindAsync(NpgsqlDataSource db, Guid id, CancellationToken cancellationToken)
-    {
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        return await FindAsync(connection, id, cancellationToken);
-    }
+    public static Task<Alert?> FindAsync(NpgsqlDataSource db, Guid id, CancellationToken cancellationToken) =>
+        db.QuerySingleOrDefaultAsync<Alert>(FindSql, new { id }, cancellationToken);
 
     /// <summary>Raises an alert; <paramref name="createdBy"/> is who is signed in (NULL only for alerts the system raises).</summary>
     public static async Task<Alert> RaiseAsync(NpgsqlDataSource db, CachePolicy cache, AlertRequest request, Guid createdBy, CancellationToken cancellationToken)
@@ -76,7 +70,8 @@ public static class AlertsQueries
         return (MarkReadResult.Done, alert);
     }
 
+    private const string FindSql = $"{Select} WHERE a.id = @id";
+
     private static async Task<Alert?> FindAsync(NpgsqlConnection connection, Guid id, CancellationToken cancellationToken) =>
-        await connection.QuerySingleOrDefaultAsync<Alert>(new CommandDefinition(
-            $"{Select} WHERE a.id = @id", new { id }, cancellationToken: cancellationToken));
+        await connection.QuerySingleOrDefaultAsync<Alert>(new CommandDefinition(FindSql, new { id }, cancellationToken: cancellationToken));
 }

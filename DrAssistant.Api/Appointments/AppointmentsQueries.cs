@@ -23,12 +23,10 @@ public static class AppointmentsQueries
         [Completed] = ", check_out_time = now()",
     };
 
-    public static async Task<IEnumerable<Appointment>> ListAsync(
+    public static Task<IEnumerable<Appointment>> ListAsync(
         NpgsqlDataSource db, Guid? doctorId, Guid? patientId, DateTimeOffset? from, DateTimeOffset? to, string? status, PageRequest paging,
         CancellationToken cancellationToken)
-    {
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        return await connection.QueryAsync<Appointment>(new CommandDefinition($"""
+        => db.QueryAsync<Appointment>($"""
             SELECT {Columns}
             FROM appointments
             WHERE (@doctorId::uuid IS NULL OR doctor_id = @doctorId)
@@ -38,16 +36,10 @@ public static class AppointmentsQueries
               AND (@status::varchar IS NULL OR status = @status)
             ORDER BY start_time, id
             LIMIT @Limit OFFSET @Offset
-            """, new { doctorId, patientId, from = from?.UtcDateTime, to = to?.UtcDateTime, status, paging.Limit, paging.Offset },
-            cancellationToken: cancellationToken));
-    }
+            """, new { doctorId, patientId, from = from?.UtcDateTime, to = to?.UtcDateTime, status, paging.Limit, paging.Offset }, cancellationToken);
 
-    public static async Task<Appointment?> FindAsync(NpgsqlDataSource db, Guid id, CancellationToken cancellationToken)
-    {
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<Appointment>(new CommandDefinition(
-            $"SELECT {Columns} FROM appointments WHERE id = @id", new { id }, cancellationToken: cancellationToken));
-    }
+    public static Task<Appointment?> FindAsync(NpgsqlDataSource db, Guid id, CancellationToken cancellationToken) =>
+        db.QuerySingleOrDefaultAsync<Appointment>($"SELECT {Columns} FROM appointments WHERE id = @id", new { id }, cancellationToken);
 
     /// <summary>
     /// Books a slot. The early check (INSERT … WHERE NOT EXISTS) gives the friendly answer in the common case; what

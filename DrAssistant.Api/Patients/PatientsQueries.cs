@@ -30,13 +30,12 @@ public static class PatientsQueries
     /// An exact MRN or ABHA id finds that patient; otherwise the words match the start of first or last names
     /// ("asha ra" finds Asha Rao), case-insensitively. Ordered by last name, first name.
     /// </summary>
-    public static async Task<IEnumerable<Patient>> SearchAsync(
+    public static Task<IEnumerable<Patient>> SearchAsync(
         NpgsqlDataSource db, string? query, string? status, PageRequest paging, CancellationToken cancellationToken)
     {
         var words = (query ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(w => EscapeLike(w.ToLowerInvariant()) + "%").ToArray();
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        return await connection.QueryAsync<Patient>(new CommandDefinition($"""
+        return db.QueryAsync<Patient>($"""
             SELECT {Columns}
             FROM patients
             WHERE (@status::varchar IS NULL OR status = @status)
@@ -47,35 +46,25 @@ public static class PatientsQueries
               )
             ORDER BY last_name, first_name, id
             LIMIT @Limit OFFSET @Offset
-            """, new { query = query?.Trim(), status, words, paging.Limit, paging.Offset }, cancellationToken: cancellationToken));
+            """, new { query = query?.Trim(), status, words, paging.Limit, paging.Offset }, cancellationToken);
     }
 
-    public static async Task<Patient?> FindAsync(NpgsqlDataSource db, Guid id, CancellationToken cancellationToken)
-    {
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<Patient>(new CommandDefinition(
-            $"SELECT {Columns} FROM patients WHERE id = @id", new { id }, cancellationToken: cancellationToken));
-    }
+    public static Task<Patient?> FindAsync(NpgsqlDataSource db, Guid id, CancellationToken cancellationToken) =>
+        db.QuerySingleOrDefaultAsync<Patient>($"SELECT {Columns} FROM patients WHERE id = @id", new { id }, cancellationToken);
 
     public static Task<PatientDemographics?> DemographicsAsync(
         NpgsqlDataSource db, RedisCache cache, CacheOptions lifetimes, Guid id, CancellationToken cancellationToken) =>
-        cache.GetOrLoadAsync(CachePolicy.DemographicsFamily, CachePolicy.PatientDemographicsKey(id), lifetimes.PatientDemographics, async ct =>
-        {
-            await using var connection = await db.OpenConnectionAsync(ct);
-            return await connection.QuerySingleOrDefaultAsync<PatientDemographics>(new CommandDefinition(DemographicsSql, new { id }, cancellationToken: ct));
-        }, cancellationToken);
+        cache.GetOrLoadAsync(CachePolicy.DemographicsFamily, CachePolicy.PatientDemographicsKey(id), lifetimes.PatientDemographics,
+            ct => db.QuerySingleOrDefaultAsync<PatientDemographics>(DemographicsSql, new { id }, ct), cancellationToken);
 
-    public static async Task<Patient> CreateAsync(NpgsqlDataSource db, PatientRequest request, CancellationToken cancellationToken)
-    {
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleAsync<Patient>(new CommandDefinition($"""
+    public static Task<Patient> CreateAsync(NpgsqlDataSource db, PatientRequest request, CancellationToken cancellationToken) =>
+        db.QuerySingleAsync<Patient>($"""
             INSERT INTO patients (mrn, abha_id, first_name, last_name, date_of_birth, gender, phone, email, address,
                                   emergency_contact, blood_group, allergies, status)
             VALUES (@Mrn, @AbhaId, @FirstName, @LastName, @DateOfBirth, @Gender, @Phone, @Email, @Address,
                     @EmergencyContact, @BloodGroup, @Allergies, coalesce(@Status, '{PatientsRules.Active}'))
             RETURNING {Columns}
-            """, Parameters(request), cancellationToken: cancellationToken));
-    }
+            """, Parameters(request), cancellationToken);
 
     /// <summary>
     /// Replaces a record (null: no such patient). In the same round trip, reads where the patient is embedded in cached

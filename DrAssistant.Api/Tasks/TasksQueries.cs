@@ -21,11 +21,9 @@ public static class TasksQueries
     /// <summary>What arriving at a status also records.</summary>
     private static readonly Dictionary<string, string> Stamps = new(StringComparer.Ordinal) { [Completed] = ", completed_at = now()" };
 
-    public static async Task<IEnumerable<StaffTask>> ListAsync(
-        NpgsqlDataSource db, Guid? assignedTo, Guid? createdBy, Guid? patientId, string? status, PageRequest paging, CancellationToken cancellationToken)
-    {
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        return await connection.QueryAsync<StaffTask>(new CommandDefinition($"""
+    public static Task<IEnumerable<StaffTask>> ListAsync(
+        NpgsqlDataSource db, Guid? assignedTo, Guid? createdBy, Guid? patientId, string? status, PageRequest paging, CancellationToken cancellationToken) =>
+        db.QueryAsync<StaffTask>($"""
             SELECT {Columns}
             FROM tasks
             WHERE (@assignedTo::uuid IS NULL OR assigned_to = @assignedTo)
@@ -34,24 +32,19 @@ public static class TasksQueries
               AND (@status::varchar IS NULL OR status = @status)
             ORDER BY {UrgencyOrder}
             LIMIT @Limit OFFSET @Offset
-            """, new { assignedTo, createdBy, patientId, status, paging.Limit, paging.Offset }, cancellationToken: cancellationToken));
-    }
+            """, new { assignedTo, createdBy, patientId, status, paging.Limit, paging.Offset }, cancellationToken);
 
-    public static async Task<StaffTask?> FindAsync(NpgsqlDataSource db, Guid id, CancellationToken cancellationToken)
-    {
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        return await FindAsync(connection, id, cancellationToken);
-    }
+    public static Task<StaffTask?> FindAsync(NpgsqlDataSource db, Guid id, CancellationToken cancellationToken) =>
+        db.QuerySingleOrDefaultAsync<StaffTask>(FindSql, new { id }, cancellationToken);
 
     public static async Task<StaffTask> CreateAsync(
         NpgsqlDataSource db, CachePolicy cache, TaskRequest request, Guid createdBy, CancellationToken cancellationToken)
     {
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        var task = await connection.QuerySingleAsync<StaffTask>(new CommandDefinition($"""
+        var task = await db.QuerySingleAsync<StaffTask>($"""
             INSERT INTO tasks (title, description, assigned_to, created_by, patient_id, encounter_id, due_date, priority, task_type)
             VALUES (@Title, @Description, @AssignedTo, @CreatedBy, @PatientId, @EncounterId, @DueDate, coalesce(@Priority, 'medium'), @TaskType)
             RETURNING {Columns}
-            """, Parameters(request, createdBy), cancellationToken: cancellationToken));
+            """, Parameters(request, createdBy), cancellationToken);
         await cache.TaskChangedAsync(task.AssignedTo);
         return task;
     }
@@ -114,9 +107,10 @@ public static class TasksQueries
         return new(TaskResult.Done, task);
     }
 
+    private const string FindSql = $"SELECT {Columns} FROM tasks WHERE id = @id";
+
     private static async Task<StaffTask?> FindAsync(NpgsqlConnection connection, Guid id, CancellationToken cancellationToken) =>
-        await connection.QuerySingleOrDefaultAsync<StaffTask>(new CommandDefinition(
-            $"SELECT {Columns} FROM tasks WHERE id = @id", new { id }, cancellationToken: cancellationToken));
+        await connection.QuerySingleOrDefaultAsync<StaffTask>(new CommandDefinition(FindSql, new { id }, cancellationToken: cancellationToken));
 
     private static object Parameters(TaskRequest r, Guid createdBy) => new
     {

@@ -20,46 +20,30 @@ public static class UsersQueries
 
     private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
 
-    public static async Task<IEnumerable<UserProfile>> ListAsync(
-        NpgsqlDataSource db, string? role, string? status, PageRequest paging, CancellationToken cancellationToken)
-    {
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        return await connection.QueryAsync<UserProfile>(new CommandDefinition($"""
+    public static Task<IEnumerable<UserProfile>> ListAsync(
+        NpgsqlDataSource db, string? role, string? status, PageRequest paging, CancellationToken cancellationToken) =>
+        db.QueryAsync<UserProfile>($"""
             SELECT {ProfileColumns}
             FROM users
             WHERE (@role::varchar IS NULL OR role = @role) AND (@status::varchar IS NULL OR status = @status)
             ORDER BY full_name, id
             LIMIT @Limit OFFSET @Offset
-            """, new { role, status, paging.Limit, paging.Offset }, cancellationToken: cancellationToken));
-    }
+            """, new { role, status, paging.Limit, paging.Offset }, cancellationToken);
 
-    public static async Task<UserProfile?> FindAsync(NpgsqlDataSource db, Guid id, CancellationToken cancellationToken)
-    {
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<UserProfile>(new CommandDefinition(
-            $"SELECT {ProfileColumns} FROM users WHERE id = @id", new { id }, cancellationToken: cancellationToken));
-    }
+    public static Task<UserProfile?> FindAsync(NpgsqlDataSource db, Guid id, CancellationToken cancellationToken) =>
+        db.QuerySingleOrDefaultAsync<UserProfile>($"SELECT {ProfileColumns} FROM users WHERE id = @id", new { id }, cancellationToken);
 
-    public static async Task<UserProfile> CreateAsync(
+    /// <summary>A new account (the request's fields, by name) with the hash of its password, never the password.</summary>
+    public static Task<UserProfile> CreateAsync(
         NpgsqlDataSource db, CreateUserRequest request, string passwordHash, CancellationToken cancellationToken)
     {
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleAsync<UserProfile>(new CommandDefinition($"""
+        var parameters = new DynamicParameters(request);
+        parameters.Add("PasswordHash", passwordHash);
+        return db.QuerySingleAsync<UserProfile>($"""
             INSERT INTO users (username, email, full_name, role, specialty, phone, profile_image_url, password_hash, preferences)
             VALUES (@Username, @Email, @FullName, @Role, @Specialty, @Phone, @ProfileImageUrl, @PasswordHash, @Preferences)
             RETURNING {ProfileColumns}
-            """, new
-        {
-            request.Username,
-            request.Email,
-            request.FullName,
-            request.Role,
-            request.Specialty,
-            request.Phone,
-            request.ProfileImageUrl,
-            PasswordHash = passwordHash,
-            request.Preferences,
-        }, cancellationToken: cancellationToken));
+            """, parameters, cancellationToken);
     }
 
     /// <summary>
@@ -93,24 +77,15 @@ public static class UsersQueries
             return new(UserUpdateResult.NotFound);
         }
 
+        var parameters = new DynamicParameters(request);
+        parameters.Add("id", id);
         var user = await connection.QuerySingleAsync<UserProfile>(new CommandDefinition($"""
             UPDATE users
             SET username = @Username, email = @Email, full_name = @FullName, role = @Role, specialty = @Specialty,
                 phone = @Phone, profile_image_url = @ProfileImageUrl, status = @Status
             WHERE id = @id
             RETURNING {ProfileColumns}
-            """, new
-        {
-            id,
-            request.Username,
-            request.Email,
-            request.FullName,
-            request.Role,
-            request.Specialty,
-            request.Phone,
-            request.ProfileImageUrl,
-            request.Status,
-        }, transaction, cancellationToken: cancellationToken));
+            """, parameters, transaction, cancellationToken: cancellationToken));
 
         // A session carries the role's permissions of the moment it was made.
         if (user.Role != before || user.Status != Active)
@@ -127,12 +102,8 @@ public static class UsersQueries
         return new(UserUpdateResult.Done, user);
     }
 
-    public static async Task<Credentials?> CredentialsAsync(NpgsqlDataSource db, Guid id, CancellationToken cancellationToken)
-    {
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<Credentials>(new CommandDefinition(
-            "SELECT username, email, password_hash FROM users WHERE id = @id", new { id }, cancellationToken: cancellationToken));
-    }
+    public static Task<Credentials?> CredentialsAsync(NpgsqlDataSource db, Guid id, CancellationToken cancellationToken) =>
+        db.QuerySingleOrDefaultAsync<Credentials>("SELECT username, email, password_hash FROM users WHERE id = @id", new { id }, cancellationToken);
 
     /// <summary>
     /// Replaces the password checked (<paramref name="oldHash"/>): false when it was changed meanwhile (two changes at once
@@ -157,12 +128,8 @@ public static class UsersQueries
         return true;
     }
 
-    public static async Task<string?> UsernameAsync(NpgsqlDataSource db, Guid id, CancellationToken cancellationToken)
-    {
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
-            "SELECT username FROM users WHERE id = @id", new { id }, cancellationToken: cancellationToken));
-    }
+    public static Task<string?> UsernameAsync(NpgsqlDataSource db, Guid id, CancellationToken cancellationToken) =>
+        db.QuerySingleOrDefaultAsync<string>("SELECT username FROM users WHERE id = @id", new { id }, cancellationToken);
 
     /// <summary>The preferences document (cached; an empty one when the user has none), null for an unknown user.</summary>
     public static async Task<JsonElement?> PreferencesAsync(
@@ -171,9 +138,7 @@ public static class UsersQueries
         var document = await cache.GetOrLoadAsync(CachePolicy.PreferencesFamily, CachePolicy.UserPreferencesKey(id), lifetimes.UserPreferences,
             async ct =>
             {
-                await using var connection = await db.OpenConnectionAsync(ct);
-                var row = await connection.QuerySingleOrDefaultAsync<PreferencesRow>(new CommandDefinition(
-                    "SELECT preferences FROM users WHERE id = @id", new { id }, cancellationToken: ct));
+                var row = await db.QuerySingleOrDefaultAsync<PreferencesRow>("SELECT preferences FROM users WHERE id = @id", new { id }, ct);
                 return row is null ? null : new PreferencesDocument(row.Preferences ?? EmptyObject);
             }, cancellationToken);
         return document?.Value;
