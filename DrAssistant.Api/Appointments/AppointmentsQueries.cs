@@ -1,5 +1,6 @@
 using Dapper;
 using DrAssistant.Api.Infrastructure;
+using DrAssistant.Api.Users;
 using Npgsql;
 using static DrAssistant.Api.Appointments.AppointmentsRules;
 
@@ -163,7 +164,7 @@ public static class AppointmentsQueries
     /// <summary>The doctor must be a user with the doctor role; a missing patient is left to the foreign key.</summary>
     private static Task<bool> IsDoctorAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid? doctorId, CancellationToken cancellationToken) =>
         connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-            "SELECT EXISTS (SELECT 1 FROM users WHERE id = @doctorId AND role = 'doctor')", new { doctorId }, transaction, cancellationToken: cancellationToken));
+            $"SELECT EXISTS (SELECT 1 FROM users WHERE id = @doctorId AND role = '{UsersRules.Doctor}')", new { doctorId }, transaction, cancellationToken: cancellationToken));
 
     private static object Parameters(AppointmentRequest r) => new
     {

@@ -2,6 +2,7 @@ using Dapper;
 using DrAssistant.Api.Alerts;
 using DrAssistant.Api.Infrastructure;
 using DrAssistant.Api.Tasks;
+using DrAssistant.Api.Users;
 using Npgsql;
 
 namespace DrAssistant.Api.Dashboard;
@@ -44,7 +45,7 @@ public static class DashboardQueries
                (SELECT count(*) FROM tasks WHERE assigned_to = u.id AND status = '{TasksRules.Pending}') AS pending_tasks,
                (SELECT count(*) FROM alerts WHERE user_id = u.id AND NOT is_read) AS unread_alerts
         FROM users u
-        WHERE u.id = @doctorId AND u.role = 'doctor'
+        WHERE u.id = @doctorId AND u.role = '{UsersRules.Doctor}'
         """;
 
     /// <summary>The doctor's day, from the cache where it can be; null when <see cref="DashboardQuery.DoctorId"/> is no doctor.</summary>
