@@ -125,6 +125,17 @@ public static class UsersApi
             return TypedResults.ValidationProblem(validation.Errors);
         }
 
+        return await ChangePasswordAsync(id, request, account, own, own ? caller.SessionId() : null, context, db, sessions, throttle, hashing, cancellationToken);
+    }
+
+    /// <summary>
+    /// The checked change: your own (<paramref name="own"/>) once the current password is verified, keeping the session
+    /// that asks (<paramref name="keepSession"/>); an administrator's reset ending them all.
+    /// </summary>
+    private static async Task<Results<NoContent, NotFound, ValidationProblem, ForbidHttpResult, Conflict<ProblemDetails>, ProblemHttpResult>> ChangePasswordAsync(
+        Guid id, SetPasswordRequest request, Credentials account, bool own, string? keepSession, HttpContext context, NpgsqlDataSource db, SessionStore sessions,
+        LoginThrottle throttle, PasswordHashing hashing, CancellationToken cancellationToken)
+    {
         try
         {
             if (own && await RefuseCurrentPasswordAsync(request, account, context, throttle, hashing, cancellationToken) is { } refused)
@@ -133,7 +144,7 @@ public static class UsersApi
             }
 
             var hash = await hashing.HashAsync(request.Password!, cancellationToken);
-            if (!await UsersQueries.SetPasswordAsync(db, sessions, id, hash, account.PasswordHash, own ? caller.SessionId() : null, cancellationToken))
+            if (!await UsersQueries.SetPasswordAsync(db, sessions, id, hash, account.PasswordHash, keepSession, cancellationToken))
             {
                 return Problems.Conflict("The password was changed meanwhile; nothing was changed. Try again.", "password");
             }
