@@ -87,6 +87,7 @@ internal static class Extensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ClinicClock>();
         builder.Services.AddSingleton<RedisCache>();
+        builder.Services.AddSingleton<CachePolicy>();
         builder.Services.AddHostedService<CacheInvalidationRetry>();
 
         builder.AddSessionAuthentication();

@@ -140,7 +140,7 @@ public static class AuthApi
 
     public static async Task<Results<Ok<Me>, NotFound>> GetMe(ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken cancellationToken)
     {
-        var profile = await UsersApi.FindAsync(db, user.Id(), cancellationToken);
+        var profile = await UsersQueries.FindAsync(db, user.Id(), cancellationToken);
         return profile is null
             ? TypedResults.NotFound()
             : TypedResults.Ok(new Me(profile, user.Role(), user.FindAll(CurrentUser.PermissionClaim).Select(c => c.Value).ToList()));

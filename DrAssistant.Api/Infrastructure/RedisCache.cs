@@ -26,25 +26,6 @@ public sealed class CacheOptions
     public TimeSpan WarningInterval { get; set; } = TimeSpan.FromSeconds(30);
 }
 
-/// <summary>The key families of the design, shared with other services.</summary>
-public static class CacheKeys
-{
-    public static string PatientDemographics(Guid patientId) => $"patient:{patientId}:demographics";
-
-    public static string DoctorSchedule(Guid doctorId, DateOnly date) => $"doctor:{doctorId}:schedule:{date:yyyy-MM-dd}";
-
-    public static string UserPreferences(Guid userId) => $"user:{userId}:preferences";
-
-    /// <summary>
-    /// The API's own key (not part of the shared design): a whole dashboard answer, listed in
-    /// <see cref="DoctorDashboards"/> so that any change to the doctor's appointments, tasks or alerts drops them all.
-    /// </summary>
-    public static string DoctorDashboard(Guid doctorId, DateOnly date, int taskLimit, int alertLimit) =>
-        $"doctor:{doctorId}:dashboard:{date:yyyy-MM-dd}:{taskLimit}:{alertLimit}";
-
-    public static string DoctorDashboards(Guid doctorId) => $"doctor:{doctorId}:dashboards";
-}
-
 /// <summary>
 /// Cache-aside over Redis. The cache only accelerates: PostgreSQL stays the source of truth, writes delete keys
 /// (never rewrite them), and when Redis is unreachable or slow every read falls back to the database: a Redis operation

@@ -4,20 +4,6 @@ using Npgsql;
 namespace DrAssistant.Api.Infrastructure;
 
 /// <summary>
-/// A lifecycle as one table of allowed steps (from-status → to-status): a feature's rules declare it once, and every
-/// transition reads the statuses it may start from here, so no step is allowed in one place and refused in another.
-/// </summary>
-public sealed class Lifecycle(params (string From, string To)[] steps)
-{
-    public IReadOnlyList<(string From, string To)> Steps => steps;
-
-    /// <summary>The statuses a record may move to <paramref name="to"/> from.</summary>
-    public string[] From(string to) => [.. steps.Where(s => s.To == to).Select(s => s.From)];
-
-    public bool Allows(string from, string to) => steps.Contains((from, to));
-}
-
-/// <summary>
 /// A change of status as SQL: to <see cref="To"/> from one of <see cref="From"/> (taken from the feature's
 /// <see cref="Lifecycle"/>), setting the columns in <see cref="Set"/> too (<c>", signed_at = now()"</c>).
 /// </summary>

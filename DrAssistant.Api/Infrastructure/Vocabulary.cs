@@ -1,16 +1,21 @@
+using DrAssistant.Api.Appointments;
+using DrAssistant.Api.Patients;
+using DrAssistant.Api.Tasks;
+using DrAssistant.Api.Users;
+
 namespace DrAssistant.Api.Infrastructure;
 
 /// <summary>
-/// The words the database's CHECK constraints allow, so the API refuses the same values with a 400 before the
+/// The words the database's CHECK constraints allow (a feature's statuses are its Rules' constants), so the API refuses the same values with a 400 before the
 /// database would. A test compares these lists with the constraints in pg_catalog.
 /// </summary>
 public static class Vocabulary
 {
-    public static readonly string[] Roles = ["doctor", "nurse", "admin", "receptionist"];
-    public static readonly string[] UserStatuses = ["active", "inactive", "suspended"];
+    public static readonly string[] Roles = UsersRules.Roles;
+    public static readonly string[] UserStatuses = UsersRules.Statuses;
     public static readonly string[] Genders = ["male", "female", "other"];
-    public static readonly string[] PatientStatuses = ["active", "inactive", "deceased"];
-    public static readonly string[] AppointmentStatuses = ["scheduled", "confirmed", "checked_in", "in_progress", "completed", "cancelled", "no_show"];
+    public static readonly string[] PatientStatuses = PatientsRules.Statuses;
+    public static readonly string[] AppointmentStatuses = AppointmentsRules.Statuses;
     public static readonly string[] AppointmentTypes = ["in_person", "telemedicine", "follow_up", "urgent", "routine"];
     public static readonly string[] EncounterTypes = ["office_visit", "telemedicine", "emergency", "home_visit"];
     public static readonly string[] EncounterStatuses = ["in_progress", "completed", "cancelled"];
@@ -18,7 +23,7 @@ public static class Vocabulary
     public static readonly string[] OrderTypes = ["lab", "imaging", "procedure", "referral"];
     public static readonly string[] OrderStatuses = ["draft", "ordered", "in_progress", "completed", "cancelled"];
     public static readonly string[] TaskPriorities = ["low", "medium", "high", "urgent"];
-    public static readonly string[] TaskStatuses = ["pending", "in_progress", "completed", "cancelled"];
+    public static readonly string[] TaskStatuses = TasksRules.Statuses;
     public static readonly string[] TaskTypes = ["documentation", "review", "follow_up", "referral", "order", "other"];
     public static readonly string[] AlertTypes = ["lab_result", "medication", "appointment", "task", "system", "other"];
     public static readonly string[] AlertSeverities = ["low", "medium", "high", "critical"];

@@ -18,19 +18,19 @@ public static partial class PgbenchScripts
             \set n random(1, :doctors)
             \set day random(0, :days - 1)
             SELECT id AS doctor_id, (:first_day::timestamptz + :day::int * interval '1 day') AS day_start, (:first_day::timestamptz + (:day::int + 1) * interval '1 day') AS day_end FROM bench_doctors WHERE n = :n \gset
-            {Pg(DashboardApi.CountsSql)};
-            {Pg(DashboardApi.AppointmentsSql)};
-            {Pg(DashboardApi.PendingTasksSql, ("taskLimit", "20"))};
-            {Pg(DashboardApi.UnreadAlertsSql, ("alertLimit", "20"))};
+            {Pg(DashboardQueries.CountsSql)};
+            {Pg(DashboardQueries.AppointmentsSql)};
+            {Pg(DashboardQueries.PendingTasksSql, ("taskLimit", "20"))};
+            {Pg(DashboardQueries.UnreadAlertsSql, ("alertLimit", "20"))};
 
             """);
         File.WriteAllText(Path.Combine(directory, "timeline.sql"), $"""
             \set n random(1, :patients)
             SELECT id AS patient_id FROM bench_patients WHERE n = :n \gset
-            {Pg(TimelineApi.PatientSql.Replace("@id", ":patient_id", StringComparison.Ordinal))};
-            {Pg(Page(TimelineApi.EncountersSql))};
-            {Pg(Page(TimelineApi.PrescriptionsSql))};
-            {Pg(Page(TimelineApi.OrdersSql))};
+            {Pg(TimelineQueries.PatientSql.Replace("@id", ":patient_id", StringComparison.Ordinal))};
+            {Pg(Page(TimelineQueries.EncountersSql))};
+            {Pg(Page(TimelineQueries.PrescriptionsSql))};
+            {Pg(Page(TimelineQueries.OrdersSql))};
 
             """);
         return 0;

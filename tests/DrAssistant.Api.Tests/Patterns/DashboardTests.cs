@@ -1,4 +1,5 @@
 using System.Net;
+using Dapper;
 using System.Text.Json;
 using StackExchange.Redis;
 
@@ -238,6 +239,67 @@ public sealed class DashboardTests(ApiFactory api) : IClassFixture<ApiFactory>
         var cached = await GetAsync(doctor, "");
 
         Assert.Equal(0, cached.GetProperty("pendingTasks").GetProperty("total").GetInt32());
+    }
+
+    /// <summary>
+    /// A schedule lists patient names, so a patient's change drops it (and the dashboards) on every doctor-day where the
+    /// patient has an appointment, and the dashboards whose unread alerts name the patient. Before the cache policy, only
+    /// the demographics key was dropped: both doctors kept reading "Asha Rao" for the schedule's and dashboard's lifetime.
+    /// </summary>
+    [Fact]
+    public async Task ARenamedPatientShowsUnderTheNewNameAtOnceOnEveryCachedScheduleAndDashboardThatNamesThem()
+    {
+        var (first, second, watcher) = (await api.Seed.DoctorAsync(), await api.Seed.DoctorAsync(), await api.Seed.DoctorAsync());
+        var patient = await api.Seed.PatientAsync("Asha", "Rao");
+        await api.Seed.AppointmentAsync(first, patient, Local(2026, 6, 10, 9, 0));
+        await api.Seed.AppointmentAsync(second, patient, Local(2026, 6, 12, 17, 0));
+        await api.Seed.AlertAsync(watcher, "high", DateTime.UtcNow, patient: patient);
+        var before = new[]
+        {
+            await GetAsync(first, "date=2026-06-10"), await GetAsync(second, "date=2026-06-12"), await GetAsync(watcher, ""),
+        };
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(api.RedisConnectionString);
+        var cachedBefore = await redis.GetDatabase().KeyExistsAsync($"doctor:{first}:schedule:2026-06-10");
+
+        var renamed = await (await api.ClientAsAsync(first)).PutJsonAsync($"/api/patients/{patient}", new
+        {
+            firstName = "Asha", lastName = "Menon", dateOfBirth = "1980-04-02", gender = "female", status = "active",
+        });
+        var firstDay = await GetAsync(first, "date=2026-06-10");
+        var secondDay = await GetAsync(second, "date=2026-06-12");
+        var watcherDay = await GetAsync(watcher, "");
+
+        Assert.True(cachedBefore);
+        Assert.All([before[0].GetProperty("appointments")[0], before[1].GetProperty("appointments")[0], before[2].GetProperty("unreadAlerts").GetProperty("items")[0]],
+            shown => Assert.Equal("Asha Rao", shown.GetProperty("patientName").GetString()));
+        Assert.Equal(HttpStatusCode.OK, renamed.StatusCode);
+        Assert.Equal("Asha Menon", firstDay.GetProperty("appointments")[0].GetProperty("patientName").GetString());
+        Assert.Equal("Menon", firstDay.GetProperty("appointments")[0].GetProperty("patientLastName").GetString());
+        Assert.Equal("Asha Menon", secondDay.GetProperty("appointments")[0].GetProperty("patientName").GetString());
+        Assert.Equal("Asha Menon", watcherDay.GetProperty("unreadAlerts").GetProperty("items")[0].GetProperty("patientName").GetString());
+    }
+
+    [Fact]
+    public async Task ARenamedDoctorShowsUnderTheNewNameOnTheirCachedDashboardAtOnce()
+    {
+        var doctor = await api.Seed.DoctorAsync("Dr. Old Name");
+        var before = await GetAsync(doctor, "");
+        var (_, admin) = await api.NewClientAsync("admin");
+        string username;
+        await using (var connection = await api.Db.OpenConnectionAsync())
+        {
+            username = (await connection.ExecuteScalarAsync<string>("SELECT username FROM users WHERE id = @doctor", new { doctor }))!;
+        }
+
+        var renamed = await admin.PutJsonAsync($"/api/users/{doctor}", new
+        {
+            username, email = $"{username}@clinic.example", fullName = "Dr. New Name", role = "doctor", status = "active",
+        });
+        var after = await GetAsync(doctor, "");
+
+        Assert.Equal("Dr. Old Name", before.GetProperty("doctorName").GetString());
+        Assert.Equal(HttpStatusCode.OK, renamed.StatusCode);
+        Assert.Equal("Dr. New Name", after.GetProperty("doctorName").GetString());
     }
 
     private static object Booking(Guid doctor, Guid patient, DateTime startUtc) => new

@@ -23,7 +23,7 @@ public sealed class QueryPlanTests(BigClinic api, ITestOutputHelper output) : IC
     [Fact]
     public async Task TheDoctorsDayIsReadThroughTheDoctorDayIndex()
     {
-        var plan = await ExplainAsync(DashboardApi.AppointmentsSql, new
+        var plan = await ExplainAsync(DashboardQueries.AppointmentsSql, new
         {
             doctorId = Doctor,
             dayStart = new DateTime(2026, 1, 5, 18, 30, 0, DateTimeKind.Utc),
@@ -43,7 +43,7 @@ public sealed class QueryPlanTests(BigClinic api, ITestOutputHelper output) : IC
     [InlineData("force_generic_plan")]
     public async Task PendingTasksAreReadInOrderFromTheAssigneesPendingIndexWithoutASort(string planCacheMode)
     {
-        var plan = await ExplainAsync(DashboardApi.PendingTasksSql, new { doctorId = Doctor, taskLimit = 20 }, planCacheMode);
+        var plan = await ExplainAsync(DashboardQueries.PendingTasksSql, new { doctorId = Doctor, taskLimit = 20 }, planCacheMode);
 
         Assert.Equal(["idx_tasks_assignee_pending"], IndexesOf(plan, "tasks"));
         AssertNoSortAndNoSequentialScan(plan, "tasks");
@@ -54,7 +54,7 @@ public sealed class QueryPlanTests(BigClinic api, ITestOutputHelper output) : IC
     [InlineData("force_generic_plan")]
     public async Task UnreadAlertsAreReadInOrderFromTheUsersUnreadIndexWithoutASort(string planCacheMode)
     {
-        var plan = await ExplainAsync(DashboardApi.UnreadAlertsSql, new { doctorId = Doctor, alertLimit = 20 }, planCacheMode);
+        var plan = await ExplainAsync(DashboardQueries.UnreadAlertsSql, new { doctorId = Doctor, alertLimit = 20 }, planCacheMode);
 
         Assert.Equal(["idx_alerts_user_unread"], IndexesOf(plan, "alerts"));
         AssertNoSortAndNoSequentialScan(plan, "alerts", "patients");
@@ -65,7 +65,7 @@ public sealed class QueryPlanTests(BigClinic api, ITestOutputHelper output) : IC
     [InlineData("force_generic_plan")]
     public async Task TheDashboardsCountsReadOnlyTheDoctorsOpenRowsFromThePartialIndexes(string planCacheMode)
     {
-        var plan = await ExplainAsync(DashboardApi.CountsSql, new { doctorId = Doctor }, planCacheMode);
+        var plan = await ExplainAsync(DashboardQueries.CountsSql, new { doctorId = Doctor }, planCacheMode);
 
         Assert.Equal(["idx_tasks_assignee_pending"], IndexesOf(plan, "tasks"));
         Assert.Equal(["idx_alerts_user_unread"], IndexesOf(plan, "alerts"));
@@ -78,9 +78,9 @@ public sealed class QueryPlanTests(BigClinic api, ITestOutputHelper output) : IC
         // The rows the plan reads are the rows the dashboard shows: most urgent first, then due date (none last), …
         await using var connection = await api.Db.OpenConnectionAsync();
         var tasks = (await connection.QueryAsync<(string Priority, DateTime? DueDate)>(
-            $"SELECT priority, due_date FROM ({DashboardApi.PendingTasksSql}) t", new { doctorId = Doctor, taskLimit = 100 })).ToList();
+            $"SELECT priority, due_date FROM ({DashboardQueries.PendingTasksSql}) t", new { doctorId = Doctor, taskLimit = 100 })).ToList();
         var alerts = (await connection.QueryAsync<(string Severity, DateTime CreatedAt)>(
-            $"SELECT severity, created_at FROM ({DashboardApi.UnreadAlertsSql}) a", new { doctorId = Doctor, alertLimit = 100 })).ToList();
+            $"SELECT severity, created_at FROM ({DashboardQueries.UnreadAlertsSql}) a", new { doctorId = Doctor, alertLimit = 100 })).ToList();
 
         output.WriteLine($"The clinic was seeded in {api.SeedingTime.TotalSeconds:0.0} s; the doctor's first 100 pending tasks and unread alerts: {tasks.Count}, {alerts.Count}.");
         Assert.True(tasks.Count >= 20 && alerts.Count >= 20, $"the doctor has {tasks.Count} pending tasks and {alerts.Count} unread alerts");
@@ -96,9 +96,9 @@ public sealed class QueryPlanTests(BigClinic api, ITestOutputHelper output) : IC
     {
         var parameters = new { id = Patient, Limit = 21, Offset = 0 };
 
-        var encounters = await ExplainAsync(TimelineApi.EncountersSql, parameters);
-        var prescriptions = await ExplainAsync(TimelineApi.PrescriptionsSql, parameters);
-        var orders = await ExplainAsync(TimelineApi.OrdersSql, parameters);
+        var encounters = await ExplainAsync(TimelineQueries.EncountersSql, parameters);
+        var prescriptions = await ExplainAsync(TimelineQueries.PrescriptionsSql, parameters);
+        var orders = await ExplainAsync(TimelineQueries.OrdersSql, parameters);
 
         // Either patient index serves it (idx_encounters_patient_time or idx_encounters_patient); the planner picks by size.
         Assert.Contains("idx_encounters_patient", encounters, StringComparison.Ordinal);

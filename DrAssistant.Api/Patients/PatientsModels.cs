@@ -1,4 +1,9 @@
 using System.Text.Json;
+using DrAssistant.Api.Encounters;
+using DrAssistant.Api.Infrastructure;
+using DrAssistant.Api.Notes;
+using DrAssistant.Api.Orders;
+using DrAssistant.Api.Prescriptions;
 
 namespace DrAssistant.Api.Patients;
 
@@ -39,3 +44,15 @@ public sealed record PatientRequest(
     string? BloodGroup = null,
     string[]? Allergies = null,
     string? Status = null);
+
+/// <summary>
+/// Pattern 2: a patient's history, newest first, each list paged on its own. The notes come from MongoDB: when it is
+/// not configured or unreachable (or the caller may not read notes), <c>notes</c> is null and <c>notesAvailable</c> false.
+/// </summary>
+public sealed record PatientTimeline(
+    PatientDemographics Patient,
+    PagedList<EncounterSummary> Encounters,
+    PagedList<Prescription> Prescriptions,
+    PagedList<Order> Orders,
+    PagedList<NoteSummary>? Notes,
+    bool NotesAvailable);

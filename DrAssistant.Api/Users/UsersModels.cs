@@ -40,3 +40,17 @@ public sealed record UpdateUserRequest(
 
 /// <summary>A new password; changing your own also needs the current one.</summary>
 public sealed record SetPasswordRequest(string? Password, string? CurrentPassword = null);
+
+/// <summary>What a password change checks against: never sent to a client.</summary>
+public sealed record Credentials(string Username, string Email, string PasswordHash);
+
+/// <summary>How a change of a user's profile ended.</summary>
+public enum UserUpdateResult
+{
+    Done,
+    NotFound,
+    /// <summary>It would leave the clinic without an active administrator (the field is the role or the status).</summary>
+    LastAdministrator,
+}
+
+public sealed record UserUpdateOutcome(UserUpdateResult Result, UserProfile? User = null, string? Field = null);
