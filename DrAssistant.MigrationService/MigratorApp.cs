@@ -21,13 +21,13 @@ public static class MigratorApp
         var command = MigratorCommand.Parse(args);
         if (!command.IsValid)
         {
-            await Console.Error.WriteLineAsync($"{command.Error}\n\n{MigratorCommand.Usage}");
+            await Console.Error.WriteLineAsync($"{command.Error}\n\n{command.Help}");
             return ExitCodes.BadArguments;
         }
 
         if (command.Verb == MigratorVerb.Help)
         {
-            await output.WriteLineAsync(MigratorCommand.Usage);
+            await output.WriteLineAsync(command.Help);
             return ExitCodes.Success;
         }
 

@@ -17,13 +17,13 @@ public static class SeederApp
         var command = SeederCommand.Parse(args);
         if (!command.IsValid)
         {
-            await Console.Error.WriteLineAsync($"{command.Error}\n\n{SeederCommand.Usage}");
+            await Console.Error.WriteLineAsync($"{command.Error}\n\n{command.Help}");
             return ExitCodes.BadArguments;
         }
 
         if (command.Verb == SeederVerb.Help)
         {
-            await output.WriteLineAsync(SeederCommand.Usage);
+            await output.WriteLineAsync(command.Help);
             return ExitCodes.Success;
         }
 

@@ -1,4 +1,6 @@
+using System.CommandLine;
 using System.Globalization;
+using DrAssistant.Shared.CommandLine;
 
 namespace DrAssistant.MigrationService.Cli;
 
@@ -14,8 +16,8 @@ public enum MigratorVerb
 }
 
 /// <summary>
-/// The migrator's command line: <c>migrate [--to N]</c> (the default), <c>info</c>, <c>check</c>,
-/// <c>rollback --to N</c>, <c>script [--from N] [--to M]</c>,
+/// The migrator's command line, declared once with System.CommandLine (<see cref="Declaration"/>): <c>migrate [--to N]</c>
+/// (the default), <c>info</c>, <c>check</c>, <c>rollback --to N</c>, <c>script [--from N] [--to M]</c>,
 /// <c>create-admin --username U [--email E] [--full-name F]</c> (the password from standard input or
 /// <c>DRASSISTANT_ADMIN_PASSWORD</c>, never an argument), plus <c>--json</c> and <c>--accept-changes</c>.
 /// Arguments of the form <c>--Section:Key=value</c> are configuration and pass through to the host.
@@ -31,25 +33,8 @@ public sealed record MigratorCommand(
     string? Email = null,
     string? FullName = null)
 {
-    public const string Usage = """
-        Usage: DrAssistant.MigrationService [command] [options] [--Section:Key=value ...]
-
-        Commands:
-          migrate [--to N]              apply pending versions (PostgreSQL, then MongoDB); the default
-          info                          applied and pending versions, when and by whom applied, checksum status, drift
-          check                         like info, but exits 2 when anything is pending, has drifted, or is
-                                        missing of the migrator's own tables
-          rollback --to N               run Down for every applied version above N, newest first
-          script [--from N] [--to M]    print the SQL (and MongoDB commands) that would run; executes nothing
-          create-admin --username U [--email E] [--full-name F]
-                                        create the clinic's first administrator (none active yet); the same
-                                        username again changes nothing. The password comes from standard input
-                                        (typed, or piped) or DRASSISTANT_ADMIN_PASSWORD, never from an argument
-
-        Options:
-          --json                        print one JSON report on standard output (logs go to standard error)
-          --accept-changes              record the current checksum of edited migrations and accept versions
-                                        missing from this build, instead of stopping with exit code 4
+    private const string Epilogue = """
+        Arguments of the form --Section:Key=value are configuration (e.g. --ConnectionStrings:postgresdb=Host=…).
 
         Exit codes: 0 success, 1 failure (including a lost lock; create-admin: refused, and why), 2 pending,
                     drift or missing (check), 3 lock wait timed out, 4 validation failed (edited or missing
@@ -59,144 +44,149 @@ public sealed record MigratorCommand(
     /// <summary>Arguments meant for configuration (<c>--Key=value</c>), handed to the host builder.</summary>
     public IReadOnlyList<string> ConfigurationArguments { get; init; } = [];
 
+    /// <summary>The help to print: asked for (<see cref="MigratorVerb.Help"/>), or after <see cref="Error"/>.</summary>
+    public string Help { get; init; } = string.Empty;
+
     public bool IsValid => Error is null;
 
     /// <summary>Whether standard output carries a document (JSON, SQL, create-admin's answer), so logs must go elsewhere.</summary>
     public bool WritesPayload => Json || Verb is MigratorVerb.Script or MigratorVerb.CreateAdmin;
 
-    /// <summary>The options of <c>create-admin</c>, as <c>--name value</c> or <c>--name=value</c>.</summary>
-    private static readonly string[] AccountOptions = ["--username", "--email", "--full-name"];
-
     public static MigratorCommand Parse(IReadOnlyList<string> args)
     {
-        var verb = MigratorVerb.Migrate;
-        long? to = null, from = null;
-        bool json = false, acceptChanges = false, verbSeen = false;
-        var configuration = new List<string>();
-        var account = new Dictionary<string, string>(StringComparer.Ordinal);
-
-        for (var i = 0; i < args.Count; i++)
+        var cli = new Declaration();
+        var parsed = ToolCommandLine.Parse(cli.Root, args);
+        if (parsed.IsHelp || parsed.Error is not null)
         {
-            var arg = args[i];
-            switch (arg)
-            {
-                case "--json":
-                    json = true;
-                    break;
-                case "--accept-changes":
-                    acceptChanges = true;
-                    break;
-                case "--to" or "--from":
-                    if (i + 1 >= args.Count || !TryParseVersion(args[i + 1], out var version))
-                    {
-                        return Invalid($"{arg} needs a version number (0 or more).");
-                    }
-
-                    if (arg == "--to")
-                    {
-                        to = version;
-                    }
-                    else
-                    {
-                        from = version;
-                    }
-
-                    i++;
-                    break;
-                case "-h" or "--help" or "help":
-                    return new MigratorCommand(MigratorVerb.Help);
-                case var password when password == "--password" || password.StartsWith("--password=", StringComparison.Ordinal):
-                    return Invalid("A password is never taken as an argument (shell history and process lists keep arguments): " +
-                                   "type it or pipe it on standard input, or set DRASSISTANT_ADMIN_PASSWORD.");
-                case var option when AccountOptions.Any(o => option == o || option.StartsWith(o + "=", StringComparison.Ordinal)):
-                    var (name, value) = option.Contains('=', StringComparison.Ordinal)
-                        ? (option[..option.IndexOf('=', StringComparison.Ordinal)], option[(option.IndexOf('=', StringComparison.Ordinal) + 1)..])
-                        : (option, i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal) ? args[++i] : null);
-                    if (string.IsNullOrWhiteSpace(value))
-                    {
-                        return Invalid($"{name} needs a value.");
-                    }
-
-                    account[name] = value;
-                    break;
-                default:
-                    if (arg.StartsWith("--", StringComparison.Ordinal) && arg.Contains('=', StringComparison.Ordinal))
-                    {
-                        configuration.Add(arg);
-                    }
-                    else if (!verbSeen && TryParseVerb(arg, out var parsed))
-                    {
-                        verb = parsed;
-                        verbSeen = true;
-                    }
-                    else
-                    {
-                        return Invalid($"Unknown argument '{arg}'.");
-                    }
-
-                    break;
-            }
+            return new MigratorCommand(MigratorVerb.Help, Error: parsed.Error) { Help = parsed.Help() };
         }
 
-        if (verb == MigratorVerb.Rollback && to is null)
+        var result = parsed.Result;
+        var verb = cli.Verbs.GetValueOrDefault(result.CommandResult.Command, MigratorVerb.Migrate);
+        return new MigratorCommand(
+            verb,
+            result.GetValue(cli.To),
+            result.GetValue(cli.From),
+            result.GetValue(cli.Json),
+            result.GetValue(cli.AcceptChanges),
+            Username: result.GetValue(cli.Username),
+            Email: result.GetValue(cli.Email),
+            FullName: result.GetValue(cli.FullName))
         {
-            return Invalid("rollback needs --to N (the version to keep; 0 removes everything).");
-        }
-
-        if (from is not null && verb != MigratorVerb.Script)
-        {
-            return Invalid("--from is only for script.");
-        }
-
-        if (to is not null && verb is MigratorVerb.Info or MigratorVerb.Check or MigratorVerb.CreateAdmin)
-        {
-            return Invalid($"--to is not an option of {Name(verb)}.");
-        }
-
-        if (verb == MigratorVerb.CreateAdmin)
-        {
-            if (acceptChanges)
-            {
-                return Invalid("--accept-changes is not an option of create-admin.");
-            }
-
-            if (!account.ContainsKey("--username"))
-            {
-                return Invalid("create-admin needs --username (the administrator's login name).");
-            }
-        }
-        else if (account.Keys.FirstOrDefault() is { } stray)
-        {
-            return Invalid($"{stray} is only for create-admin.");
-        }
-
-        return new MigratorCommand(verb, to, from, json, acceptChanges,
-            Username: account.GetValueOrDefault("--username"), Email: account.GetValueOrDefault("--email"), FullName: account.GetValueOrDefault("--full-name"))
-        {
-            ConfigurationArguments = configuration,
+            ConfigurationArguments = parsed.ConfigurationArguments,
         };
     }
-
-    private static MigratorCommand Invalid(string error) => new(MigratorVerb.Help, Error: error);
 
     /// <summary>The verb as typed on the command line.</summary>
     public static string Name(MigratorVerb verb) => verb == MigratorVerb.CreateAdmin ? "create-admin" : verb.ToString().ToLowerInvariant();
 
-    private static bool TryParseVersion(string text, out long version) =>
-        long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out version);
-
-    private static bool TryParseVerb(string text, out MigratorVerb verb)
+    /// <summary>Every command and option, with its help text and its checks: the only description of the command line.</summary>
+    private sealed class Declaration
     {
-        verb = text switch
+        public readonly Option<long?> To = Version("--to", "the version to migrate to (migrate, script) or to keep (rollback)");
+        public readonly Option<long?> From = Version("--from", "the version to script from");
+        public readonly Option<bool> Json = new("--json") { Description = "print one JSON report on standard output (logs go to standard error)" };
+
+        public readonly Option<bool> AcceptChanges = new("--accept-changes")
         {
-            "migrate" => MigratorVerb.Migrate,
-            "info" => MigratorVerb.Info,
-            "check" => MigratorVerb.Check,
-            "rollback" => MigratorVerb.Rollback,
-            "script" => MigratorVerb.Script,
-            "create-admin" => MigratorVerb.CreateAdmin,
-            _ => (MigratorVerb)(-1),
+            Description = "record the current checksum of edited migrations and accept versions missing from this build, " +
+                          "instead of stopping with exit code 4",
         };
-        return Enum.IsDefined(verb);
+
+        public readonly Option<string?> Username = Text("--username", "U", "the administrator's login name (required)");
+        public readonly Option<string?> Email = Text("--email", "E", "default: <username>@clinic.invalid");
+        public readonly Option<string?> FullName = Text("--full-name", "F", "default: the username");
+
+        public readonly RootCommand Root = new("Runs the PostgreSQL migrations, then the MongoDB steps, and exits.");
+
+        public readonly Dictionary<Command, MigratorVerb> Verbs = [];
+
+        public Declaration()
+        {
+            // A password given as an argument is kept by shell history and process lists: refused on every command, and
+            // the value is never echoed.
+            var password = new Option<string?>("--password")
+            {
+                Hidden = true,
+                Arity = ArgumentArity.ZeroOrOne,
+                Recursive = true,
+            };
+            password.Validators.Add(result => result.AddError(
+                "A password is never taken as an argument (shell history and process lists keep arguments): " +
+                "type it or pipe it on standard input, or set DRASSISTANT_ADMIN_PASSWORD."));
+            Root.Options.Add(password);
+            Root.Options.Add(To);
+            Root.Options.Add(Json);
+            Root.Options.Add(AcceptChanges);
+
+            Add(MigratorVerb.Migrate, "apply pending versions (PostgreSQL, then MongoDB); the default", To, Json, AcceptChanges);
+            Add(MigratorVerb.Info, "applied and pending versions, when and by whom applied, checksum status, drift", Json, AcceptChanges);
+            Add(MigratorVerb.Check, "like info, but exits 2 when anything is pending, has drifted, or is missing of the " +
+                                    "migrator's own tables", Json, AcceptChanges);
+            var rollback = Add(MigratorVerb.Rollback, "run Down for every applied version above --to N, newest first", To, Json, AcceptChanges);
+            rollback.Validators.Add(result =>
+            {
+                if (result.GetResult(To) is null)
+                {
+                    result.AddError("rollback needs --to N (the version to keep; 0 removes everything).");
+                }
+            });
+            Add(MigratorVerb.Script, "print the SQL (and MongoDB commands) that would run; executes nothing", From, To, Json, AcceptChanges);
+            var createAdmin = Add(MigratorVerb.CreateAdmin,
+                "create the clinic's first administrator (none active yet); the same username again changes nothing. The " +
+                "password comes from standard input (typed, or piped) or DRASSISTANT_ADMIN_PASSWORD, never from an argument",
+                Username, Email, FullName, Json);
+            createAdmin.Validators.Add(result =>
+            {
+                if (result.GetResult(Username) is null)
+                {
+                    result.AddError("create-admin needs --username (the administrator's login name).");
+                }
+            });
+            ToolCommandLine.Configure(Root, Epilogue);
+        }
+
+        private Command Add(MigratorVerb verb, string description, params Option[] options)
+        {
+            var command = new Command(Name(verb), description);
+            foreach (var option in options)
+            {
+                command.Options.Add(option);
+            }
+
+            Root.Subcommands.Add(command);
+            Verbs[command] = verb;
+            return command;
+        }
+
+        private static Option<long?> Version(string name, string description) => new(name)
+        {
+            Description = description,
+            HelpName = "N",
+            Arity = ArgumentArity.ExactlyOne,
+            CustomParser = result =>
+            {
+                if (long.TryParse(result.Tokens.Single().Value, NumberStyles.None, CultureInfo.InvariantCulture, out var version))
+                {
+                    return version;
+                }
+
+                result.AddError($"{name} needs a version number (0 or more), not '{result.Tokens.Single().Value}'.");
+                return null;
+            },
+        };
+
+        private static Option<string?> Text(string name, string helpName, string description)
+        {
+            var option = new Option<string?>(name) { Description = description, HelpName = helpName, Arity = ArgumentArity.ExactlyOne };
+            option.Validators.Add(result =>
+            {
+                if (string.IsNullOrWhiteSpace(result.GetValueOrDefault<string?>()))
+                {
+                    result.AddError($"{name} needs a value.");
+                }
+            });
+            return option;
+        }
     }
 }

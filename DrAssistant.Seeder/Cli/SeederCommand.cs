@@ -1,4 +1,6 @@
+using System.CommandLine;
 using System.Globalization;
+using DrAssistant.Shared.CommandLine;
 
 namespace DrAssistant.Seeder.Cli;
 
@@ -10,10 +12,10 @@ public enum SeederVerb
 }
 
 /// <summary>
-/// The seeder's command line: <c>demo [--seed N]</c> or <c>generate --patients N [--appointments-per-patient K]
-/// [--doctors D] [--batch B] [--parallel P] [--seed N] [--force]</c>, plus <c>--json</c>. There is no default command: seeding a
-/// database is always asked for by name. Arguments of the form <c>--Section:Key=value</c> are configuration and
-/// pass through to the host.
+/// The seeder's command line, declared once with System.CommandLine (<see cref="Declaration"/>): <c>demo [--seed N]</c>
+/// or <c>generate --patients N [--appointments-per-patient K] [--doctors D] [--batch B] [--parallel P] [--seed N]
+/// [--force]</c>, plus <c>--json</c>. There is no default command: seeding a database is always asked for by name.
+/// Arguments of the form <c>--Section:Key=value</c> are configuration and pass through to the host.
 /// </summary>
 public sealed record SeederCommand(SeederVerb Verb, string? Error = null)
 {
@@ -23,32 +25,10 @@ public sealed record SeederCommand(SeederVerb Verb, string? Error = null)
     public const int DefaultBatch = 50_000;
     public const int DefaultParallel = 2;
 
-    public const string Usage = """
-        Usage: DrAssistant.Seeder <command> [options] [--Section:Key=value ...]
-
-        Commands:
-          demo [--seed N]                  a small clinic for development: staff with demo logins, ~150 patients,
-                                           a week of appointments around today, encounters, prescriptions, orders,
-                                           tasks, alerts, and SOAP notes when MongoDB is configured. Idempotent:
-                                           running it again changes nothing. Seed defaults to 42.
-                                           Refuses (exit 1, nothing written) a database holding any user or
-                                           patient it did not create, and any environment but Development
-                                           (DOTNET_ENVIRONMENT=Development)...
-            [--allow-outside-development]  ...unless given this, for a throwaway database elsewhere
-          generate --patients N            fill PostgreSQL fast (binary COPY) with N patients and everything around
-                                           them; refuses a database that already has users or patients
-            [--appointments-per-patient K] default 5
-            [--doctors D]                  default: enough for about 16 appointments per doctor per clinic day
-            [--batch B]                    appointments per transaction, default 50000
-            [--parallel P]                 connections copying at once, default 2
-            [--seed N]                     default 1
-            [--force]                      add to a database that already has data
-
-        Options:
-          --json                           print one JSON report on standard output (logs go to standard error)
-
-        Connection strings: ConnectionStrings:postgresdb (required), ConnectionStrings:mongodb (demo notes; optional),
-        or DB_HOST/DB_PORT/DB_NAME/DB_USER/DB_PASSWORD and MONGODB_URI.
+    private const string Epilogue = """
+        Arguments of the form --Section:Key=value are configuration. Connection strings: ConnectionStrings:postgresdb
+        (required), ConnectionStrings:mongodb (demo notes; optional), or DB_HOST/DB_PORT/DB_NAME/DB_USER/DB_PASSWORD
+        and MONGODB_URI.
 
         Exit codes: 0 success, 1 failure, 64 bad arguments.
         """;
@@ -77,115 +57,119 @@ public sealed record SeederCommand(SeederVerb Verb, string? Error = null)
     /// <summary>Arguments meant for configuration (<c>--Key=value</c>), handed to the host builder.</summary>
     public IReadOnlyList<string> ConfigurationArguments { get; init; } = [];
 
+    /// <summary>The help to print: asked for (<see cref="SeederVerb.Help"/>), or after <see cref="Error"/>.</summary>
+    public string Help { get; init; } = string.Empty;
+
     public bool IsValid => Error is null;
 
     public static SeederCommand Parse(IReadOnlyList<string> args)
     {
-        SeederVerb? verb = null;
-        int? seed = null, patients = null, perPatient = null, doctors = null, batch = null, parallel = null;
-        bool json = false, force = false, outsideDevelopment = false;
-        var configuration = new List<string>();
-
-        for (var i = 0; i < args.Count; i++)
+        var cli = new Declaration();
+        var parsed = ToolCommandLine.Parse(cli.Root, args);
+        if (parsed.IsHelp || parsed.Error is not null)
         {
-            var arg = args[i];
-            switch (arg)
-            {
-                case "--json":
-                    json = true;
-                    break;
-                case "--force":
-                    force = true;
-                    break;
-                case "--allow-outside-development":
-                    outsideDevelopment = true;
-                    break;
-                case "--seed" or "--patients" or "--appointments-per-patient" or "--doctors" or "--batch" or "--parallel":
-                    var minimum = arg is "--seed" or "--appointments-per-patient" ? 0 : 1;
-                    if (i + 1 >= args.Count || !TryParseNumber(args[i + 1], minimum, out var number))
-                    {
-                        return Invalid($"{arg} needs a whole number ({minimum} or more).");
-                    }
-
-                    switch (arg)
-                    {
-                        case "--seed": seed = number; break;
-                        case "--patients": patients = number; break;
-                        case "--appointments-per-patient": perPatient = number; break;
-                        case "--doctors": doctors = number; break;
-                        case "--parallel": parallel = number; break;
-                        default: batch = number; break;
-                    }
-
-                    i++;
-                    break;
-                case "-h" or "--help" or "help":
-                    return new SeederCommand(SeederVerb.Help);
-                default:
-                    if (arg.StartsWith("--", StringComparison.Ordinal) && arg.Contains('=', StringComparison.Ordinal))
-                    {
-                        configuration.Add(arg);
-                    }
-                    else if (verb is null && arg is "demo" or "generate")
-                    {
-                        verb = arg == "demo" ? SeederVerb.Demo : SeederVerb.Generate;
-                    }
-                    else
-                    {
-                        return Invalid($"Unknown argument '{arg}'.");
-                    }
-
-                    break;
-            }
+            return new SeederCommand(SeederVerb.Help, parsed.Error) { Help = parsed.Help() };
         }
 
-        if (verb is null)
+        var result = parsed.Result;
+        if (result.CommandResult.Command == cli.Root)
         {
-            return Invalid("Name a command: demo or generate.");
+            // No default command: seeding a database is always asked for by name.
+            return new SeederCommand(SeederVerb.Help, "Name a command: demo or generate.") { Help = parsed.Help() };
         }
 
-        if (verb == SeederVerb.Demo)
+        if (result.CommandResult.Command == cli.Demo)
         {
-            if (patients is not null || perPatient is not null || doctors is not null || batch is not null || parallel is not null || force)
-            {
-                return Invalid("demo takes only --seed (and --json); the other options are for generate.");
-            }
-
             return new SeederCommand(SeederVerb.Demo)
             {
-                Seed = seed ?? DefaultDemoSeed,
-                AllowOutsideDevelopment = outsideDevelopment,
-                Json = json,
-                ConfigurationArguments = configuration,
+                Seed = result.GetValue(cli.Seed) ?? DefaultDemoSeed,
+                AllowOutsideDevelopment = result.GetValue(cli.AllowOutsideDevelopment),
+                Json = result.GetValue(cli.Json),
+                ConfigurationArguments = parsed.ConfigurationArguments,
             };
-        }
-
-        if (outsideDevelopment)
-        {
-            return Invalid("--allow-outside-development is for demo.");
-        }
-
-        if (patients is null)
-        {
-            return Invalid("generate needs --patients N.");
         }
 
         return new SeederCommand(SeederVerb.Generate)
         {
-            Seed = seed ?? DefaultGenerateSeed,
-            Patients = patients.Value,
-            AppointmentsPerPatient = perPatient ?? DefaultAppointmentsPerPatient,
-            Doctors = doctors,
-            Batch = batch ?? DefaultBatch,
-            Parallel = parallel ?? DefaultParallel,
-            Force = force,
-            Json = json,
-            ConfigurationArguments = configuration,
+            Seed = result.GetValue(cli.Seed) ?? DefaultGenerateSeed,
+            Patients = result.GetValue(cli.Patients) ?? 0,
+            AppointmentsPerPatient = result.GetValue(cli.AppointmentsPerPatient) ?? DefaultAppointmentsPerPatient,
+            Doctors = result.GetValue(cli.Doctors),
+            Batch = result.GetValue(cli.Batch) ?? DefaultBatch,
+            Parallel = result.GetValue(cli.Parallel) ?? DefaultParallel,
+            Force = result.GetValue(cli.Force),
+            Json = result.GetValue(cli.Json),
+            ConfigurationArguments = parsed.ConfigurationArguments,
         };
     }
 
-    private static SeederCommand Invalid(string error) => new(SeederVerb.Help, error);
+    /// <summary>Every command and option, with its help text and its checks: the only description of the command line.</summary>
+    private sealed class Declaration
+    {
+        public readonly Option<int?> Seed = Number("--seed", 0, "the random seed (default: 42 for demo, 1 for generate)");
+        public readonly Option<int?> Patients = Number("--patients", 1, "how many patients (required)");
+        public readonly Option<int?> AppointmentsPerPatient = Number("--appointments-per-patient", 0, $"default {DefaultAppointmentsPerPatient}");
+        public readonly Option<int?> Doctors = Number("--doctors", 1, "default: enough for about 16 appointments per doctor per clinic day");
+        public readonly Option<int?> Batch = Number("--batch", 1, $"appointments per transaction, default {DefaultBatch}");
+        public readonly Option<int?> Parallel = Number("--parallel", 1, $"connections copying at once, default {DefaultParallel}");
+        public readonly Option<bool> Force = new("--force") { Description = "add to a database that already has data" };
+        public readonly Option<bool> Json = new("--json") { Description = "print one JSON report on standard output (logs go to standard error)" };
 
-    private static bool TryParseNumber(string text, int minimum, out int value) =>
-        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value) && value >= minimum;
+        public readonly Option<bool> AllowOutsideDevelopment = new("--allow-outside-development")
+        {
+            Description = "run outside the Development environment, for a throwaway database elsewhere",
+        };
+
+        public readonly RootCommand Root = new("Fills the databases with demo data (demo) or with volume for measurements (generate).");
+
+        public readonly Command Demo = new("demo",
+            "a small clinic for development: staff with demo logins, ~150 patients, a week of appointments around today, " +
+            "encounters, prescriptions, orders, tasks, alerts, and SOAP notes when MongoDB is configured. Idempotent: running it " +
+            "again changes nothing. Refuses (exit 1, nothing written) a database holding any user or patient it did not create, " +
+            "and any environment but Development (DOTNET_ENVIRONMENT=Development) unless --allow-outside-development");
+
+        public readonly Command Generate = new("generate",
+            "fill PostgreSQL fast (binary COPY) with N patients and everything around them; refuses a database that already " +
+            "has users or patients unless --force");
+
+        public Declaration()
+        {
+            Demo.Options.Add(Seed);
+            Demo.Options.Add(AllowOutsideDevelopment);
+            Demo.Options.Add(Json);
+            foreach (var option in new Option[] { Patients, AppointmentsPerPatient, Doctors, Batch, Parallel, Seed, Force, Json })
+            {
+                Generate.Options.Add(option);
+            }
+
+            Generate.Validators.Add(result =>
+            {
+                if (result.GetResult(Patients) is null)
+                {
+                    result.AddError("generate needs --patients N.");
+                }
+            });
+            Root.Subcommands.Add(Demo);
+            Root.Subcommands.Add(Generate);
+            ToolCommandLine.Configure(Root, Epilogue);
+        }
+
+        private static Option<int?> Number(string name, int minimum, string description) => new(name)
+        {
+            Description = description,
+            HelpName = "N",
+            Arity = ArgumentArity.ExactlyOne,
+            CustomParser = result =>
+            {
+                var text = result.Tokens.Single().Value;
+                if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= minimum)
+                {
+                    return value;
+                }
+
+                result.AddError($"{name} needs a whole number ({minimum} or more), not '{text}'.");
+                return null;
+            },
+        };
+    }
 }

@@ -1,4 +1,4 @@
-using DrAssistant.Api.Infrastructure;
+using DrAssistant.Shared.Clinic;
 
 namespace DrAssistant.Seeder.Clinic;
 

@@ -1,6 +1,6 @@
 using Bogus;
-using DrAssistant.Api.Notes;
 using DrAssistant.Seeder.Clinic;
+using DrAssistant.Shared.Documents;
 using MongoDB.Driver;
 using Npgsql;
 

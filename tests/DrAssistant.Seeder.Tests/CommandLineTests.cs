@@ -6,25 +6,52 @@ namespace DrAssistant.Seeder.Tests;
 public class CommandLineTests
 {
     [Theory]
-    [InlineData]
-    [InlineData("--seed", "3")]
-    [InlineData("seed")]
-    [InlineData("demo", "generate")]
-    [InlineData("demo", "--seed")]
-    [InlineData("demo", "--seed", "-1")]
-    [InlineData("demo", "--patients", "10")]
-    [InlineData("demo", "--force")]
-    [InlineData("generate")]
-    [InlineData("generate", "--patients", "0")]
-    [InlineData("generate", "--patients", "ten")]
-    [InlineData("generate", "--patients", "10", "--batch", "0")]
-    [InlineData("generate", "--patients", "10", "--doctors", "0")]
-    public void ArgumentsThatNameNoValidRunAreRefused(params string[] args)
+    [InlineData("demo or generate")]
+    [InlineData("'--seed'", "--seed", "3")]
+    [InlineData("'seed'", "seed")]
+    [InlineData("'generate'", "demo", "generate")]
+    [InlineData("--seed", "demo", "--seed")]
+    [InlineData("'-1'", "demo", "--seed", "-1")]
+    [InlineData("'--patients'", "demo", "--patients", "10")]
+    [InlineData("'--force'", "demo", "--force")]
+    [InlineData("--patients", "generate")]
+    [InlineData("'0'", "generate", "--patients", "0")]
+    [InlineData("'ten'", "generate", "--patients", "ten")]
+    [InlineData("--batch", "generate", "--patients", "10", "--batch", "0")]
+    [InlineData("--doctors", "generate", "--patients", "10", "--doctors", "0")]
+    public void ArgumentsThatNameNoValidRunAreRefusedNamingTheArgument(string named, params string[] args)
     {
         var command = SeederCommand.Parse(args);
 
         Assert.False(command.IsValid);
-        Assert.False(string.IsNullOrWhiteSpace(command.Error));
+        Assert.Contains(named, command.Error, StringComparison.Ordinal);
+        Assert.Contains("Usage:", command.Help, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--help")]
+    [InlineData("help")]
+    public void HelpListsEveryCommandAndTheExitCodes(string ask)
+    {
+        var command = SeederCommand.Parse([ask]);
+
+        Assert.True(command.IsValid);
+        Assert.Equal(SeederVerb.Help, command.Verb);
+        foreach (var word in new[] { "demo", "generate", "ConnectionStrings:postgresdb", "64 bad arguments" })
+        {
+            Assert.Contains(word, command.Help, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void TheHelpOfGenerateListsItsOptions()
+    {
+        var help = SeederCommand.Parse(["generate", "--help"]).Help;
+
+        foreach (var option in new[] { "--patients", "--appointments-per-patient", "--doctors", "--batch", "--parallel", "--seed", "--force", "--json" })
+        {
+            Assert.Contains(option, help, StringComparison.Ordinal);
+        }
     }
 
     [Fact]

@@ -1,9 +1,9 @@
 using Dapper;
-using DrAssistant.Api.Notes;
 using DrAssistant.MigrationService.Mongo;
 using DrAssistant.MigrationService.Tests.Mongo;
 using DrAssistant.Seeder.Clinic;
 using DrAssistant.Seeder.Demo;
+using DrAssistant.Shared.Documents;
 using DrAssistant.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using MongoDB.Bson;

@@ -1,6 +1,7 @@
 using System.Net;
 using DrAssistant.Api.Auth;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DrAssistant.Api.Tests.Auth;
 
@@ -142,27 +143,55 @@ public sealed class BootstrapTests
     [Fact]
     public async Task InDevelopmentAnEmptyUsersTableGetsTheConfiguredAdministrator()
     {
-        await using var api = new Bootstrapping("Development");
+        var api = new Bootstrapping("Development");
         await api.InitializeAsync();
-        api.CreateClient();
+        try
+        {
+            api.CreateClient().Dispose();
 
-        var login = await WaitForLoginAsync(api);
+            var login = await WaitForLoginAsync(api);
 
-        Assert.Equal(HttpStatusCode.OK, login.StatusCode);
-        Assert.Equal("admin", (await login.JsonAsync()).GetProperty("user").GetProperty("role").GetString());
+            Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+            Assert.Equal("admin", (await login.JsonAsync()).GetProperty("user").GetProperty("role").GetString());
+        }
+        finally
+        {
+            // The factory's own database and data source too, not only the web host (what `await using` would dispose).
+            await ((IAsyncLifetime)api).DisposeAsync();
+        }
     }
 
     [Fact]
     public async Task OutsideDevelopmentNoAdministratorIsCreated()
     {
-        await using var api = new Bootstrapping("Production");
+        // The positive path first, observed the same way: were the wait for the bootstrap or the count wrong, the
+        // Development run would not show its administrator, and the Production count below could not be trusted.
+        Assert.Equal(1, await UsersOnceTheBootstrapIsDoneAsync("Development"));
+
+        Assert.Equal(0, await UsersOnceTheBootstrapIsDoneAsync("Production"));
+    }
+
+    /// <summary>
+    /// Starts the API, waits until the bootstrap has finished (its <c>ExecuteTask</c>, not a guess at a delay), and
+    /// counts the users.
+    /// </summary>
+    private static async Task<long> UsersOnceTheBootstrapIsDoneAsync(string environment)
+    {
+        var api = new Bootstrapping(environment);
         await api.InitializeAsync();
-        api.CreateClient();
-        await Task.Delay(1000);
+        try
+        {
+            api.CreateClient().Dispose();
+            var bootstrap = api.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<DevelopmentAdminBootstrap>().Single();
+            await bootstrap.ExecuteTask!.WaitAsync(TimeSpan.FromSeconds(30));
 
-        var users = await Dapper.SqlMapper.ExecuteScalarAsync<long>(api.Db.OpenConnection(), "SELECT count(*) FROM users");
-
-        Assert.Equal(0, users);
+            await using var connection = await api.Db.OpenConnectionAsync();
+            return await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection, "SELECT count(*) FROM users");
+        }
+        finally
+        {
+            await ((IAsyncLifetime)api).DisposeAsync();
+        }
     }
 
     private static async Task<HttpResponseMessage> WaitForLoginAsync(ApiFactory api)

@@ -1,4 +1,7 @@
 using DrAssistant.Testing;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using MongoDB.Driver;
 
@@ -17,6 +20,15 @@ public class MongoApiFactory : ApiFactory
 
     /// <summary>The test's database, to look behind the API (GridFS files, raw documents).</summary>
     public IMongoDatabase Mongo { get; private set; } = null!;
+
+    /// <summary>The API's clock: tests step it forward to keep two writes' timestamps apart, instead of waiting.</summary>
+    public SteppedTimeProvider Clock { get; } = new();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
+    }
 
     /// <summary>Settings a subclass adds beside the MongoDB connection string (e.g. a small upload limit).</summary>
     protected virtual Dictionary<string, string?> MongoSettings => [];

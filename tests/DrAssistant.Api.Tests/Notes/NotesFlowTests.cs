@@ -24,7 +24,7 @@ public sealed class NotesFlowTests(MongoApiFactory api) : IClassFixture<MongoApi
         Assert.Equal(("draft", 0, 0), (Status(draft), draft.GetProperty("version").GetInt32(), EditCount(draft)));
         Assert.Equal((patient, doctor), (draft.GetProperty("patientId").GetGuid(), draft.GetProperty("doctorId").GetGuid()));
 
-        await Task.Delay(20);
+        api.Clock.Advance(TimeSpan.FromSeconds(1));
         var updated = await SendAsync(client, HttpMethod.Put, $"/api/notes/{id}", 0,
             new { noteType = "soap", content = Complaint("Cough for two weeks"), changes = "History added" });
         var edited = await updated.ReadAsync<JsonElement>();
@@ -161,7 +161,7 @@ public sealed class NotesFlowTests(MongoApiFactory api) : IClassFixture<MongoApi
         {
             var encounter = await api.Seed.EncounterAsync(doctor, patient, DateTime.UtcNow.AddDays(-i));
             notes.Add(await CreateAsync(client, encounter, $"Visit {i}"));
-            await Task.Delay(5);
+            api.Clock.Advance(TimeSpan.FromSeconds(1));
         }
 
         var otherPatient = await api.Seed.PatientAsync();
@@ -184,11 +184,11 @@ public sealed class NotesFlowTests(MongoApiFactory api) : IClassFixture<MongoApi
         var (_, client, _, encounter) = await EncounterAsync();
         var (_, _, _, withoutNotes) = await EncounterAsync();
         var older = await CreateAsync(client, encounter, "Older");
-        await Task.Delay(5);
+        api.Clock.Advance(TimeSpan.FromSeconds(1));
         var newer = await CreateAsync(client, encounter, "Newer");
 
         var before = await (await client.GetAsync($"/api/encounters/{encounter}/note")).ReadAsync<JsonElement>();
-        await Task.Delay(5);
+        api.Clock.Advance(TimeSpan.FromSeconds(1));
         await (await SendAsync(client, HttpMethod.Put, $"/api/notes/{older}", 0, new { noteType = "soap", content = Complaint("Older, edited") })).ReadAsync<JsonElement>();
         var after = await client.GetAsync($"/api/encounters/{encounter}/note");
 
@@ -234,10 +234,10 @@ public sealed class NotesFlowTests(MongoApiFactory api) : IClassFixture<MongoApi
         var (doctor, client, patient, first) = await EncounterAsync();
         var second = await api.Seed.EncounterAsync(doctor, patient, DateTime.UtcNow);
         var older = await CreateAsync(client, first, "First visit");
-        await Task.Delay(5);
+        api.Clock.Advance(TimeSpan.FromSeconds(1));
         var newer = await CreateAsync(client, second, "Second visit");
         var firstRecording = await RecordingsFlowTests.UploadAsync(client, second, RecordingsFlowTests.Pattern(1000));
-        await Task.Delay(5);
+        api.Clock.Advance(TimeSpan.FromSeconds(1));
         var secondRecording = await RecordingsFlowTests.UploadAsync(client, second, RecordingsFlowTests.Pattern(2000));
 
         var timeline = await (await client.GetAsync($"/api/patients/{patient}/timeline")).ReadAsync<JsonElement>();

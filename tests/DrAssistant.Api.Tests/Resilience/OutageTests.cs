@@ -104,10 +104,15 @@ public sealed class OutageTests(ITestOutputHelper output)
         Assert.True(await redis.GetDatabase().KeyExistsAsync($"patient:{patient}:demographics"), "the cache was not filled again");
     }
 
-    private static Task<HttpResponseMessage> LoginAsync(ApiFactory api, Guid user)
+    private static async Task<HttpResponseMessage> LoginAsync(ApiFactory api, Guid user)
     {
-        var username = Dapper.SqlMapper.ExecuteScalar<string>(api.Db.OpenConnection(), "SELECT username FROM users WHERE id = @user", new { user });
-        return api.CreateClient().PostJsonAsync("/api/auth/login", new { username, password = Seed.Password });
+        string? username;
+        await using (var connection = await api.Db.OpenConnectionAsync())
+        {
+            username = await Dapper.SqlMapper.ExecuteScalarAsync<string>(connection, "SELECT username FROM users WHERE id = @user", new { user });
+        }
+
+        return await api.CreateClient().PostJsonAsync("/api/auth/login", new { username, password = Seed.Password });
     }
 
     /// <summary>The API over stores this test may stop: its own PostgreSQL and/or Redis (skipped when it cannot own them).</summary>

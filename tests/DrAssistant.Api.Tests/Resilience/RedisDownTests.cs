@@ -80,7 +80,8 @@ public sealed class RedisDownTests(RedisDownTests.WithoutRedis api) : IClassFixt
     public async Task SignInIsUnavailableRatherThanOpen()
     {
         var doctor = await api.Seed.DoctorAsync();
-        var username = await api.Db.OpenConnection().QuerySingleAsync<string>("SELECT username FROM users WHERE id = @doctor", new { doctor });
+        await using var connection = await api.Db.OpenConnectionAsync();
+        var username = await connection.QuerySingleAsync<string>("SELECT username FROM users WHERE id = @doctor", new { doctor });
 
         var login = await api.CreateClient().PostJsonAsync("/api/auth/login", new { username, password = Seed.Password });
 

@@ -46,7 +46,8 @@ public sealed class UsersApiTests(ApiFactory api) : IClassFixture<ApiFactory>, I
         var first = await CreateAsync(password: "same password 1");
         var second = await CreateAsync(password: "same password 1");
 
-        var hashes = (await api.Db.OpenConnection().QueryAsync<string>(
+        await using var connection = await api.Db.OpenConnectionAsync();
+        var hashes = (await connection.QueryAsync<string>(
             "SELECT password_hash FROM users WHERE id = ANY(@ids)", new { ids = new[] { first.Id, second.Id } })).ToList();
 
         Assert.Equal(2, hashes.Count);
@@ -131,7 +132,11 @@ public sealed class UsersApiTests(ApiFactory api) : IClassFixture<ApiFactory>, I
         var first = await (await _client.GetAsync($"/api/users/{user.Id}/preferences")).JsonAsync();
 
         // Behind the API's back: the cached copy is still served.
-        await api.Db.OpenConnection().ExecuteAsync("UPDATE users SET preferences = '{\"language\":\"ta\"}' WHERE id = @id", new { id = user.Id });
+        await using (var connection = await api.Db.OpenConnectionAsync())
+        {
+            await connection.ExecuteAsync("UPDATE users SET preferences = '{\"language\":\"ta\"}' WHERE id = @id", new { id = user.Id });
+        }
+
         var cached = await (await _client.GetAsync($"/api/users/{user.Id}/preferences")).JsonAsync();
         // Through the API: the write drops the key.
         await _client.PutJsonAsync($"/api/users/{user.Id}/preferences", new { language = "en" });

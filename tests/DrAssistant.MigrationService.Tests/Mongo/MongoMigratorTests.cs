@@ -1,6 +1,6 @@
-using DrAssistant.Api.Notes;
 using DrAssistant.MigrationService.Mongo;
 using DrAssistant.MigrationService.Reporting;
+using DrAssistant.Shared.Documents;
 using Microsoft.Extensions.Logging.Abstractions;
 using MongoDB.Bson;
 using MongoDB.Driver;

@@ -1,5 +1,5 @@
-using DrAssistant.Api.Notes;
 using DrAssistant.MigrationService.Mongo;
+using DrAssistant.Shared.Documents;
 using MongoDB.Bson;
 using MongoDB.Bson.Serialization;
 

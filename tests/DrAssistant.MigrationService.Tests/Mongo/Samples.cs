@@ -1,4 +1,4 @@
-using DrAssistant.Api.Notes;
+using DrAssistant.Shared.Documents;
 using MongoDB.Bson;
 
 namespace DrAssistant.MigrationService.Tests.Mongo;

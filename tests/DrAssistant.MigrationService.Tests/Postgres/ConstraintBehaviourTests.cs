@@ -128,16 +128,28 @@ public sealed class ConstraintBehaviourTests : IAsyncLifetime
     [Fact]
     public async Task UpdatingARowMovesItsUpdatedAtButNotItsCreatedAt()
     {
-        var user = await InsertUserAsync();
+        // Written a day back (an INSERT does not fire the update trigger), so the update need not wait for the clock to move.
+        var user = await _db.ExecuteScalarAsync<Guid>("""
+            INSERT INTO users (username, email, full_name, role, password_hash, created_at, updated_at)
+            VALUES (@name, @name || '@clinic.example', 'Dr. Test', 'doctor', 'x', now() - interval '1 day', now() - interval '1 day')
+            RETURNING id
+            """, new { name = $"u{Guid.NewGuid():N}" });
         var before = await _db.QuerySingleAsync<(DateTime Created, DateTime Updated)>(
             "SELECT created_at, updated_at FROM users WHERE id = @user", new { user });
 
-        // now() is the transaction's start; a later transaction sees a later time.
-        await Task.Delay(20);
-        await _db.ExecuteAsync("UPDATE users SET phone = '+91 98765 43210' WHERE id = @user", new { user });
+        // now() is the transaction's start: the trigger must have written exactly the updating transaction's now().
+        DateTime updatedBy;
+        await using (var transaction = await _db.BeginTransactionAsync())
+        {
+            await _db.ExecuteAsync("UPDATE users SET phone = '+91 98765 43210' WHERE id = @user", new { user }, transaction);
+            updatedBy = await _db.ExecuteScalarAsync<DateTime>("SELECT now()", transaction: transaction);
+            await transaction.CommitAsync();
+        }
+
         var after = await _db.QuerySingleAsync<(DateTime Created, DateTime Updated)>(
             "SELECT created_at, updated_at FROM users WHERE id = @user", new { user });
 
+        Assert.Equal(updatedBy, after.Updated);
         Assert.Equal(before.Created, after.Created);
         Assert.True(after.Updated > before.Updated, $"updated_at stayed at {after.Updated:O}");
     }

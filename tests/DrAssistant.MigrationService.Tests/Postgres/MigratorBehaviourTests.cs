@@ -368,16 +368,17 @@ public sealed class MigratorBehaviourTests
     }
 
     [Theory]
-    [InlineData("rollback")]
-    [InlineData("migrate", "--to")]
-    [InlineData("migrate", "--to", "two")]
-    [InlineData("frobnicate")]
-    [InlineData("info", "--from", "1")]
-    public async Task BadArgumentsExitWith64AndTheUsage(params string[] args)
+    [InlineData("--to", "rollback")]
+    [InlineData("--to", "migrate", "--to")]
+    [InlineData("two", "migrate", "--to", "two")]
+    [InlineData("frobnicate", "frobnicate")]
+    [InlineData("--from", "info", "--from", "1")]
+    public async Task BadArgumentsExitWith64AndTheUsage(string named, params string[] args)
     {
         var result = await Migrator.RunProcessAsync("Host=unused", args);
 
         Assert.Equal(64, result.ExitCode);
+        Assert.Contains(named, result.Errors, StringComparison.Ordinal);
         Assert.Contains("Usage:", result.Errors, StringComparison.Ordinal);
     }
 

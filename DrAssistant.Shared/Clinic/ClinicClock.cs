@@ -1,4 +1,6 @@
-namespace DrAssistant.Api.Infrastructure;
+using Microsoft.Extensions.Options;
+
+namespace DrAssistant.Shared.Clinic;
 
 /// <summary>Settings under <c>Clinic</c>.</summary>
 public sealed class ClinicOptions

@@ -3,7 +3,7 @@ using MongoDB.Bson;
 using MongoDB.Bson.Serialization;
 using MongoDB.Bson.Serialization.Serializers;
 
-namespace DrAssistant.Api.Notes;
+namespace DrAssistant.Shared.Documents;
 
 /// <summary>
 /// Stores an enum as its name in lower case (<c>NoteStatus.Draft</c> ⇄ <c>"draft"</c>), the words the collection

@@ -1,7 +1,7 @@
 using MongoDB.Bson;
 using MongoDB.Bson.Serialization.Attributes;
 
-namespace DrAssistant.Api.Notes;
+namespace DrAssistant.Shared.Documents;
 
 /// <summary>
 /// Metadata of a recorded doctor–patient conversation, stored in <c>voiceRecordings</c>; the audio itself is the

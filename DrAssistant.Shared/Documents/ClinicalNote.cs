@@ -1,7 +1,7 @@
 using MongoDB.Bson;
 using MongoDB.Bson.Serialization.Attributes;
 
-namespace DrAssistant.Api.Notes;
+namespace DrAssistant.Shared.Documents;
 
 /// <summary>
 /// The documentation of one encounter, stored in the <c>clinicalNotes</c> collection. Field names and BSON types are a
