@@ -1,5 +1,8 @@
 using DrAssistant.Api.Appointments;
+using DrAssistant.Api.Encounters;
+using DrAssistant.Api.Orders;
 using DrAssistant.Api.Patients;
+using DrAssistant.Api.Prescriptions;
 using DrAssistant.Api.Tasks;
 using DrAssistant.Api.Users;
 
@@ -18,10 +21,12 @@ public static class Vocabulary
     public static readonly string[] AppointmentStatuses = AppointmentsRules.Statuses;
     public static readonly string[] AppointmentTypes = ["in_person", "telemedicine", "follow_up", "urgent", "routine"];
     public static readonly string[] EncounterTypes = ["office_visit", "telemedicine", "emergency", "home_visit"];
-    public static readonly string[] EncounterStatuses = ["in_progress", "completed", "cancelled"];
-    public static readonly string[] PrescriptionStatuses = ["draft", "signed", "sent", "dispensed", "cancelled"];
+    public static readonly string[] EncounterStatuses = [EncountersRules.InProgress, EncountersRules.Completed, EncountersRules.Cancelled];
+    public static readonly string[] PrescriptionStatuses =
+        [PrescriptionsRules.Draft, PrescriptionsRules.Signed, PrescriptionsRules.Sent, PrescriptionsRules.Dispensed, PrescriptionsRules.Cancelled];
     public static readonly string[] OrderTypes = ["lab", "imaging", "procedure", "referral"];
-    public static readonly string[] OrderStatuses = ["draft", "ordered", "in_progress", "completed", "cancelled"];
+    public static readonly string[] OrderStatuses =
+        [OrdersRules.Draft, OrdersRules.Ordered, OrdersRules.InProgress, OrdersRules.Completed, OrdersRules.Cancelled];
     public static readonly string[] TaskPriorities = ["low", "medium", "high", "urgent"];
     public static readonly string[] TaskStatuses = TasksRules.Statuses;
     public static readonly string[] TaskTypes = ["documentation", "review", "follow_up", "referral", "order", "other"];

@@ -99,5 +99,5 @@ public sealed record NoteSearchHit(NoteSummary Note, double Score);
 public sealed record EncounterParties(Guid Id, Guid PatientId, Guid DoctorId, string Status)
 {
     /// <summary>A cancelled encounter takes no note and no recording (the status word is the encounters' vocabulary).</summary>
-    public bool IsCancelled => Status == "cancelled";
+    public bool IsCancelled => Status == Encounters.EncountersRules.Cancelled;
 }
