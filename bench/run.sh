@@ -12,7 +12,7 @@ small_patients=2000          # 5 appointments each: 10k appointments
 large_patients=200000        # 1M appointments
 if [ "$quick" = "--quick" ]; then seconds=5; large_patients=20000; migration_runs=${MIGRATION_RUNS:-2}; fi
 # TRACE_DIR=DIR: after the measured runs, sample the API's threads with dotnet-trace during one more (unmeasured) run of
-# the cold dashboard and the timelines at concurrency 8, and keep the traces in DIR (see profile.py).
+# the cold dashboard and the timelines at concurrency 8 on the large data set, and keep the traces in DIR (see profile.py).
 trace_dir=${TRACE_DIR:-}
 dotnet_trace=$(command -v dotnet-trace || echo "$HOME/.dotnet/tools/dotnet-trace")
 if [ -n "$trace_dir" ]; then
@@ -100,6 +100,7 @@ run_size() {
       api0=$(ticks "$pid"); pg0=$(pg_ticks); redis0=$(ticks "$redis_pid")
       out=$(dotnet "$work/DrAssistant.Bench/DrAssistant.Bench.dll" load "http://127.0.0.1:$port" "$work/workload_$label.json" $scenario $concurrency "$seconds")
       result[$label,$scenario,$concurrency]=$out
+      echo "   $out"
       if [ "$concurrency" = 8 ]; then
         # CPU per request (µs): the API process, PostgreSQL, Redis, the load client. The API's includes the unmeasured
         # 2 s warm-up, so it is counted against the warm-up's requests too (same rate).
@@ -124,6 +125,7 @@ $(awk -v ms="$client_ms" -v n="$requests" 'BEGIN {printf "%.0f", ms * 1000 / n}'
       local tps transactions; tps=$(grep -Eo 'tps = [0-9.]+' "$work/pgbench_$label.out" | head -1 | awk '{print $3}')
       transactions=$(grep -Eo 'actually processed: [0-9]+' "$work/pgbench_$label.out" | awk '{print $3}')
       result[$label,pgbench-$script,$concurrency]="$(percentiles "$work"/pgb_log*) $tps"
+      echo "   pgbench $script c=$concurrency: p50 p99 tps = ${result[$label,pgbench-$script,$concurrency]}"
       if [ "$concurrency" = 8 ]; then
         result[$label,cpu-pgbench-$script]="$(per_request $(( $(pg_ticks) - pg0 )) "$transactions") \
 $(echo "$client" | awk -v n="$transactions" '{printf "%.0f", ($1 + $2) * 1e6 / n}')"
@@ -131,7 +133,7 @@ $(echo "$client" | awk -v n="$transactions" '{printf "%.0f", ($1 + $2) * 1e6 / n
     done
   done
 
-  if [ -n "$trace_dir" ]; then
+  if [ -n "$trace_dir" ] && [ "$label" = large ]; then
     for scenario in dashboard-cold timeline timeline-long; do
       local port=$api_port pid=$api_pid
       [ "$scenario" = "dashboard-cold" ] && { port=$cold_port; pid=$cold_pid; }
