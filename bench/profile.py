@@ -7,62 +7,88 @@ Usage: python3 bench/profile.py DIR/large-dashboard-cold.speedscope.json [...]
 Each sampled stack is either waiting (a thread parked in the thread pool, epoll, a timer, a semaphore: not work) or
 working; working time is put in one bucket, the first of these that its stack matches:
   JSON            System.Text.Json (writing the response, reading nothing else)
-  authentication  the session handler and the authorization middleware, with the session cache and any Redis call
+  authentication  the session handler and the authorization middleware, with the session cache and its Redis calls
+  cache (Redis)   the dashboard's cache lookups (RedisCache and the Redis client under it)
   Dapper          Dapper's own frames and the mapping methods it emits, when they are the innermost known frames
   Npgsql          the PostgreSQL client: writing the statements, reading and decoding the rows, its socket calls
   telemetry       OpenTelemetry and System.Diagnostics activities and metrics
   HTTP            Kestrel, the ASP.NET Core pipeline (routing, middleware, result writing), sockets and pipes
   endpoint        the endpoint's own code (DrAssistant.*)
-  GC / JIT / runtime, other
-Divided by the requests served during the trace (the .load.json beside it), each bucket is CPU per request.
+  thread pool     a thread on a CPU inside a wait (spinning before it blocks, or just woken)
+  other           the rest (the runtime's own frames with nothing of ours under them)
+A thread parked in native code (the thread pool's semaphore, epoll, a timer, a blocking poll) is not working.
 The trace's thread time is a sample of where threads are, about every 10 ms each: a working sample is a thread on a
-CPU or ready to run, so on a loaded machine it is an upper bound of the CPU it uses.
+CPU or ready to run, so on a loaded machine it overstates CPU; the shares are what to read, multiplied by the API's CPU
+per request that run.sh measures from /proc in the same run. Per request figures here divide by the requests the
+trace's load run counted (its measured part, not the 2 s warm-up the trace also sees): an upper bound.
 """
 import json
 import os
 import re
 import sys
 
-WAIT = re.compile(
-    r"WaitForSocketEvents|LowLevelLifoSemaphore|LowLevelMonitor|Monitor\.Wait|WaitHandle\.Wait|WaitOneCore|"
-    r"Thread\.Sleep|SleepEx|ManualResetEventSlim\.Wait|SemaphoreSlim\.Wait|TimerQueue\.TimerThread|"
-    r"WaitForSignal|WaitSubsystem|PortableThreadPool\+GateThread|WaitForPendingFinalizers|FinalizerThread|"
-    r"Console.*Read|EventPipe|DiagnosticServer|Task\.SpinThenBlockingWait|Task\.InternalWait|"
-    r"Interop\+Sys\.Read\(|SocketAsyncEngine\.EventLoop$")
+# A thread in native code (the pseudo-frame UNMANAGED_CODE_TIME) whose last managed frame is one of these is parked.
+WAIT = re.compile(r"Wait|Sleep|\.Poll$|RunWorkLoop$|WorkerThreadStart$|EventLoop$|FileSystemWatcher|Interop\+Sys\.Read$|Accept")
 
-BUCKETS = [
-    ("JSON", re.compile(r"System\.Text\.Json")),
-    ("authentication", re.compile(
-        r"DrAssistant\.Api\.Auth\.|AuthenticationMiddleware|AuthorizationMiddleware|AuthenticationHandler|"
-        r"AuthenticationService|PolicyEvaluator|AuthorizationService|StackExchange\.Redis")),
-]
-# Innermost match wins among these: Dapper's mapping calls Npgsql's readers, whose time is Npgsql's.
-INNER = [
-    ("Npgsql", re.compile(r"^Npgsql|[^A-Za-z]Npgsql\.")),
-    ("Dapper", re.compile(r"Dapper\.|Deserialize[0-9a-f]{8}|^dynamicClass")),
-    ("telemetry", re.compile(r"OpenTelemetry|System\.Diagnostics\.(Activity|Metrics|DiagnosticListener)")),
-    ("HTTP", re.compile(r"Microsoft\.AspNetCore|System\.Net\.|System\.IO\.Pipelines|Kestrel")),
-    ("endpoint", re.compile(r"DrAssistant\.")),
-    ("GC / JIT / runtime", re.compile(r"GarbageCollect|gc_heap|GCHeap|WKS::|SVR::|JIT|Jit|CompileMethod|ThePreStub|"
-                                      r"coreclr|libclrjit")),
-]
 PSEUDO = {"CPU_TIME", "UNMANAGED_CODE_TIME", "BLOCKED_TIME"}
-ORDER = ["HTTP", "authentication", "Dapper", "JSON", "Npgsql", "telemetry", "endpoint", "GC / JIT / runtime", "other"]
+ORDER = ["HTTP", "authentication", "cache (Redis)", "Redis (other)", "Dapper", "JSON", "Npgsql", "telemetry", "endpoint",
+         "thread pool (spinning, waking)", "other"]
+# A thread on a CPU in a wait: spinning before it blocks, or just woken.
+SPIN = re.compile(r"Wait|Semaphore|RunWorkLoop$|WorkerThreadStart$|Dispatch$")
+
+
+def bucket_of(frame):
+    """A frame's bucket by its module ("Module!Namespace.Type.Method"); None for the runtime's own (CoreLib: async
+    machinery, thread pool, collections), which belongs to whoever called it."""
+    module, _, method = frame.partition("!")
+    if not method:
+        return None
+    if module == "Npgsql":
+        return "Npgsql"
+    if module == "Dapper" or method.startswith("dynamicClass.Deserialize"):
+        return "Dapper"
+    if module == "System.Text.Json":
+        return "JSON"
+    if (module.startswith("Microsoft.AspNetCore.Authentication") or module.startswith("Microsoft.AspNetCore.Authorization")
+            or method.startswith("DrAssistant.Api.Auth.")):
+        return "authentication"
+    if module in ("StackExchange.Redis", "Pipelines.Sockets.Unofficial"):
+        return "Redis"
+    if (module.startswith("OpenTelemetry") or module == "System.Diagnostics.DiagnosticSource"
+            or module.startswith("Microsoft.Extensions.Diagnostics")):
+        return "telemetry"
+    if module.startswith("Microsoft.AspNetCore") or module == "System.IO.Pipelines":
+        return "HTTP"
+    if module.startswith("DrAssistant"):
+        return "endpoint"
+    return None
 
 
 def classify(names):
-    text = "\n".join(names)
-    if any(WAIT.search(n) for n in names[-6:]) or not names:
+    """None for a parked thread; else the bucket of the innermost frame that has one (an async continuation's stack
+    holds the awaited code below its awaiters: Npgsql's read completing runs Dapper, then the endpoint, then JSON).
+    Socket calls belong to their caller (Kestrel's are HTTP, Npgsql's are Npgsql, Redis's authentication); a stack
+    with only the socket engine under it is HTTP."""
+    managed = [n for n in names if "!" in n and n != "?!?"]
+    if not managed:
         return None
-    for bucket, pattern in BUCKETS:
-        if pattern.search(text):
+    if names[-1] == "UNMANAGED_CODE_TIME" and WAIT.search(managed[-1].split("!", 1)[1].split("(")[0]):
+        return None
+    for name in reversed(managed):
+        bucket = bucket_of(name)
+        if bucket == "Redis":
+            # The Redis client's work for a session lookup is the session lookup's; for the dashboard's cache, the cache's.
+            if any(".Auth." in n for n in managed):
+                return "authentication"
+            if any("RedisCache" in n for n in managed):
+                return "cache (Redis)"
+            return "Redis (other)"
+        if bucket:
             return bucket
-    for name in reversed(names):
-        if name in PSEUDO:
-            continue
-        for bucket, pattern in INNER:
-            if pattern.search(name):
-                return bucket
+    if any(n.startswith("System.Net") for n in managed):
+        return "HTTP"
+    if SPIN.search(managed[-1].split("!", 1)[1].split("(")[0]):
+        return "thread pool (spinning, waking)"
     return "other"
 
 
