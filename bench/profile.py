@@ -14,6 +14,7 @@ working; working time is put in one bucket, the first of these that its stack ma
   telemetry       OpenTelemetry and System.Diagnostics activities and metrics
   HTTP            Kestrel, the ASP.NET Core pipeline (routing, middleware, result writing), sockets and pipes
   endpoint        the endpoint's own code (DrAssistant.*)
+  socket engine   the thread that waits on epoll for every socket (HTTP, PostgreSQL, Redis) and dispatches completions
   thread pool     a thread on a CPU inside a wait (spinning before it blocks, or just woken)
   other           the rest (the runtime's own frames with nothing of ours under them)
 A thread parked in native code (the thread pool's semaphore, epoll, a timer, a blocking poll) is not working.
@@ -32,7 +33,7 @@ WAIT = re.compile(r"Wait|Sleep|\.Poll$|RunWorkLoop$|WorkerThreadStart$|EventLoop
 
 PSEUDO = {"CPU_TIME", "UNMANAGED_CODE_TIME", "BLOCKED_TIME"}
 ORDER = ["HTTP", "authentication", "cache (Redis)", "Redis (other)", "Dapper", "JSON", "Npgsql", "telemetry", "endpoint",
-         "thread pool (spinning, waking)", "other"]
+         "socket engine (epoll)", "thread pool (spinning, waking)", "other"]
 # A thread on a CPU in a wait: spinning before it blocks, or just woken.
 SPIN = re.compile(r"Wait|Semaphore|RunWorkLoop$|WorkerThreadStart$|Dispatch$")
 
@@ -85,6 +86,8 @@ def classify(names):
             return "Redis (other)"
         if bucket:
             return bucket
+    if any("SocketAsyncEngine.EventLoop" in n for n in managed):
+        return "socket engine (epoll)"
     if any(n.startswith("System.Net") for n in managed):
         return "HTTP"
     if SPIN.search(managed[-1].split("!", 1)[1].split("(")[0]):
@@ -133,7 +136,7 @@ def main():
         for bucket in ORDER:
             ms = totals.get(bucket, 0)
             per = f"{ms * 1000 / requests:8.0f} µs" if requests else ""
-            print(f"   {bucket:22s} {ms:9.0f} ms {100 * ms / working if working else 0:5.1f}% {per}")
+            print(f"   {bucket:31s} {ms:9.0f} ms {100 * ms / working if working else 0:5.1f}% {per}")
         print("   top leaves:")
         for (bucket, leaf), ms in sorted(top.items(), key=lambda kv: -kv[1])[:25]:
             print(f"     {ms:8.0f} ms  {bucket:18s} {leaf[:150]}")
