@@ -15,7 +15,8 @@ working; working time is put in one bucket, the first of these that its stack ma
   HTTP            Kestrel, the ASP.NET Core pipeline (routing, middleware, result writing), sockets and pipes
   endpoint        the endpoint's own code (DrAssistant.*)
   socket engine   the thread that waits on epoll for every socket (HTTP, PostgreSQL, Redis) and dispatches completions
-  thread pool     a thread on a CPU inside a wait (spinning before it blocks, or just woken)
+  thread pool     a thread on a CPU inside a wait (spinning before it blocks, or just woken): .NET's thread pool and
+                  the Redis client's own scheduler threads
   other           the rest (the runtime's own frames with nothing of ours under them)
 A thread parked in native code (the thread pool's semaphore, epoll, a timer, a blocking poll) is not working.
 The trace's thread time is a sample of where threads are, about every 10 ms each: a working sample is a thread on a
@@ -75,6 +76,8 @@ def classify(names):
         return None
     if names[-1] == "UNMANAGED_CODE_TIME" and WAIT.search(managed[-1].split("!", 1)[1].split("(")[0]):
         return None
+    if SPIN.search(managed[-1].split("!", 1)[1].split("(")[0]):
+        return "thread pool (spinning, waking)"
     for name in reversed(managed):
         bucket = bucket_of(name)
         if bucket == "Redis":
@@ -90,8 +93,6 @@ def classify(names):
         return "socket engine (epoll)"
     if any(n.startswith("System.Net") for n in managed):
         return "HTTP"
-    if SPIN.search(managed[-1].split("!", 1)[1].split("(")[0]):
-        return "thread pool (spinning, waking)"
     return "other"
 
 
