@@ -5,14 +5,16 @@
 Usage: python3 bench/profile.py DIR/large-dashboard-cold.speedscope.json [...]
 
 Each sampled stack is either waiting (a thread parked in the thread pool, epoll, a timer, a semaphore: not work) or
-working; working time is put in one bucket, the first of these that its stack matches:
-  JSON            System.Text.Json (writing the response, reading nothing else)
+working. A working sample goes to the layer of its innermost frame that belongs to one (an async continuation's stack
+holds the awaited library below its awaiters), by module; socket calls belong to their caller; a thread on a CPU
+inside a wait is the thread pool's:
+  JSON            System.Text.Json
   authentication  the session handler and the authorization middleware, with the session cache and its Redis calls
   cache (Redis)   the dashboard's cache lookups (RedisCache and the Redis client under it)
-  Dapper          Dapper's own frames and the mapping methods it emits, when they are the innermost known frames
+  Dapper          Dapper's own frames and the mapping methods it emits (the Npgsql readers they call are Npgsql's)
   Npgsql          the PostgreSQL client: writing the statements, reading and decoding the rows, its socket calls
   telemetry       OpenTelemetry and System.Diagnostics activities and metrics
-  HTTP            Kestrel, the ASP.NET Core pipeline (routing, middleware, result writing), sockets and pipes
+  HTTP            Kestrel, the ASP.NET Core pipeline (routing, middleware, result writing), its socket calls, pipes
   endpoint        the endpoint's own code (DrAssistant.*)
   socket engine   the thread that waits on epoll for every socket (HTTP, PostgreSQL, Redis) and dispatches completions
   thread pool     a thread on a CPU inside a wait (spinning before it blocks, or just woken): .NET's thread pool and
