@@ -6,7 +6,8 @@
 #   - a no-op re-run as a whole process (.NET start-up included), against an empty .NET console app published and
 #     started the same way. Target: <= 2x. Shown beside it: a console app that only opens one PostgreSQL connection with
 #     Npgsql and runs one query, the floor of any .NET program that has to look at the database.
-# Usage: bash bench/migrations.sh        (RUNS=N for another number of runs than 9)
+# Usage: bash bench/migrations.sh        (RUNS=N for another number of runs than 9; MIGRATIONS_SUMMARY=FILE also writes
+#        the medians and ratios to FILE as `name value` lines, for run.sh's table)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 runs=${RUNS:-9}
@@ -121,3 +122,21 @@ phases of the last fresh run: $(tail -1 "$work/t_phases")
    floors in .NET: connect + same SQL / psql           $(ratio "$(median < "$work/t_dotnet")" "$psql_ms")
                    one connection and query / empty    $(ratio "$connect_ms" "$empty_ms")
 REPORT
+
+if [ -n "${MIGRATIONS_SUMMARY:-}" ]; then
+  cat > "$MIGRATIONS_SUMMARY" <<SUMMARY
+runs $runs
+psql_ms $psql_ms
+fresh_ms $fresh_ms
+noop_ms $noop_ms
+noop_wall_ms $noop_wall
+empty_ms $empty_ms
+connect_ms $connect_ms
+fresh_ratio $(ratio "$fresh_ms" "$psql_ms")
+fresh_ratio_worst $worst_fresh
+noop_ratio $noop_ratio
+wall_ratio $wall_ratio
+dotnet_floor_ratio $(ratio "$(median < "$work/t_dotnet")" "$psql_ms")
+connect_floor_ratio $(ratio "$connect_ms" "$empty_ms")
+SUMMARY
+fi

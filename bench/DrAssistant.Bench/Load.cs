@@ -25,6 +25,9 @@ public static class Load
             // The HTTP floor: no session, no store.
             "alive" => _ => new HttpRequestMessage(HttpMethod.Get, "/alive"),
             "timeline" => random => Timeline(workload.Doctors[random.Next(workload.Doctors.Length)], workload.Patients[random.Next(workload.Patients.Length)]),
+            // A patient with a long history, a random page of it (every list of the timeline is paged the same way).
+            "timeline-long" => random => Authorized(workload.Doctors[random.Next(workload.Doctors.Length)],
+                $"/api/patients/{workload.LongPatients[random.Next(workload.LongPatients.Length)]}/timeline?page={1 + random.Next(Workload.LongPages)}&pageSize={Workload.LongPageSize}"),
             _ => throw new ArgumentException($"Unknown scenario {scenario}."),
         };
 
@@ -39,14 +42,17 @@ public static class Load
 
         // A short unmeasured warm-up, so JIT and connection pools are not part of the numbers.
         await RunForAsync(http, next, concurrency, TimeSpan.FromSeconds(2));
+        var cpuBefore = Environment.CpuUsage.TotalTime;
         var (latencies, errors) = await RunForAsync(http, next, concurrency, duration);
+        var clientCpu = Environment.CpuUsage.TotalTime - cpuBefore;
 
         latencies.Sort();
         var p50 = Percentile(latencies, 0.50);
         var p99 = Percentile(latencies, 0.99);
         Console.WriteLine(
             $"{{\"scenario\": \"{scenario}\", \"concurrency\": {concurrency}, \"requests\": {latencies.Count}, \"errors\": {errors}, " +
-            $"\"p50Ms\": {p50:0.###}, \"p99Ms\": {p99:0.###}, \"rps\": {latencies.Count / duration.TotalSeconds:0.#}}}");
+            $"\"p50Ms\": {p50:0.###}, \"p99Ms\": {p99:0.###}, \"rps\": {latencies.Count / duration.TotalSeconds:0.#}, " +
+            $"\"clientCpuMs\": {clientCpu.TotalMilliseconds:0}}}");
         return errors == 0 ? 0 : 1;
     }
 

@@ -33,6 +33,15 @@ public static partial class PgbenchScripts
             {Pg(Page(TimelineQueries.OrdersSql))};
 
             """);
+        // A patient with a long history, a random page of it: the same statements as the timeline above, at an offset.
+        var timeline = File.ReadAllText(Path.Combine(directory, "timeline.sql"));
+        File.WriteAllText(Path.Combine(directory, "timeline-long.sql"), $"""
+            \set n random(1, :long_patients)
+            \set offset (random(1, {Workload.LongPages}) - 1) * {Workload.LongPageSize}
+            SELECT id AS patient_id FROM bench_long_patients WHERE n = :n \gset
+
+            """ + string.Join('\n', timeline.Split('\n')[2..])
+                .Replace("LIMIT 21 OFFSET 0", $"LIMIT {Workload.LongPageSize + 1} OFFSET :offset", StringComparison.Ordinal));
         return 0;
     }
 
