@@ -21,18 +21,18 @@ public static class TimelineQueries
         LIMIT @Limit OFFSET @Offset
         """;
 
+    // The page's ids are chosen first: with LIMIT/OFFSET on the outer query, PostgreSQL builds the items of every row
+    // it skips (a page deep in a long history built ten times the lists it returned).
     public const string PrescriptionsSql = $"""
         {PrescriptionsQueries.Select}
-        WHERE p.patient_id = @id
+        WHERE p.id IN (SELECT id FROM prescriptions WHERE patient_id = @id ORDER BY created_at DESC, id LIMIT @Limit OFFSET @Offset)
         ORDER BY p.created_at DESC, p.id
-        LIMIT @Limit OFFSET @Offset
         """;
 
     public const string OrdersSql = $"""
         {OrdersQueries.Select}
-        WHERE o.patient_id = @id
+        WHERE o.id IN (SELECT id FROM orders WHERE patient_id = @id ORDER BY created_at DESC, id LIMIT @Limit OFFSET @Offset)
         ORDER BY o.created_at DESC, o.id
-        LIMIT @Limit OFFSET @Offset
         """;
 
     /// <summary>The patient (null: no such patient) and a page of its encounters, prescriptions and orders.</summary>
