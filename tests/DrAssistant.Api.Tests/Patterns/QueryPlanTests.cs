@@ -111,6 +111,36 @@ public sealed class QueryPlanTests(BigClinic api, ITestOutputHelper output) : IC
         AssertNoSequentialScanOf(orders, "orders", "order_items", "users");
     }
 
+    [Fact]
+    public async Task APageDeepInALongHistoryBuildsTheItemsOfItsOwnPrescriptionsOnly()
+    {
+        // A patient with 60 prescriptions (one item each), written and read in a transaction that is rolled back.
+        await using var connection = await api.Db.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        var patient = await connection.QuerySingleAsync<Guid>("""
+            WITH p AS (INSERT INTO patients (first_name, last_name, date_of_birth, gender)
+                       VALUES ('Long', 'History', '1950-01-01', 'female') RETURNING id),
+                 e AS (INSERT INTO encounters (doctor_id, patient_id, encounter_type, start_time)
+                       SELECT @doctor, p.id, 'office_visit', now() FROM p RETURNING id, patient_id),
+                 rx AS (INSERT INTO prescriptions (encounter_id, patient_id, doctor_id, created_at)
+                        SELECT e.id, e.patient_id, @doctor, now() - g * interval '1 hour' FROM e, generate_series(1, 60) g RETURNING id),
+                 items AS (INSERT INTO prescription_items (prescription_id, medication_name, dosage, frequency)
+                           SELECT id, 'Paracetamol', '500 mg', 'twice a day' FROM rx RETURNING 1)
+            SELECT id FROM p
+            """, new { doctor = Doctor }, transaction);
+
+        var plan = await connection.QuerySingleAsync<string>($"EXPLAIN (ANALYZE, FORMAT JSON) {TimelineQueries.PrescriptionsSql}",
+            new { id = patient, Limit = 21, Offset = 40 }, transaction);
+
+        // Before, the items were built for every row the page skipped too (60 here), not for the 20 returned.
+        var root = JsonDocument.Parse(plan).RootElement[0].GetProperty("Plan");
+        var subPlans = Nodes(root).Where(n => n.TryGetProperty("Parent Relationship", out var r) && r.GetString() == "SubPlan").ToList();
+        output.WriteLine($"rows {root.GetProperty("Actual Rows")}; sub-plan loops: {string.Join(", ", subPlans.Select(n => n.GetProperty("Actual Loops").GetInt64()))}");
+        Assert.Equal(20, root.GetProperty("Actual Rows").GetInt64());
+        Assert.NotEmpty(subPlans);
+        Assert.All(subPlans, n => Assert.True(n.GetProperty("Actual Loops").GetInt64() <= 21, $"a sub-plan ran {n.GetProperty("Actual Loops")} times"));
+    }
+
     private async Task<string> ExplainAsync(string sql, object parameters, string planCacheMode = "auto")
     {
         await using var connection = await api.Db.OpenConnectionAsync();
